@@ -1,0 +1,20 @@
+"""micrograd_like: a small, exact autograd engine for teaching and learning backpropagation.
+
+- `Value`: a scalar that records the graph of the computation that produced it (micrograd's API).
+- `Tensor`: the same engine over numpy arrays, with broadcasting.
+- `backward()` is one iterative walk over that graph (`graph.py`), shared by both.
+- `gradcheck` compares backward() with finite differences; `draw_dot` draws the graph.
+"""
+
+from .draw import Graph, GraphvizNotFound, dot_available, draw_dot
+from .gradcheck import GradcheckError, gradcheck
+from .graph import backward_steps, is_grad_enabled, no_grad, scope, topological_order
+from .tensor import Function, Tensor, concatenate, stack, unbroadcast
+from .value import Value
+
+__all__ = [
+    "Value", "Tensor", "Function", "concatenate", "stack", "unbroadcast",
+    "no_grad", "is_grad_enabled", "scope", "topological_order", "backward_steps",
+    "gradcheck", "GradcheckError", "draw_dot", "Graph", "GraphvizNotFound", "dot_available",
+]
+__version__ = "0.1.0"
