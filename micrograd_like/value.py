@@ -17,8 +17,6 @@ from typing import Any
 
 from .graph import RECORDING, Node
 
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
 
 
 def _number(data: Any) -> float:
@@ -33,31 +31,51 @@ def _number(data: Any) -> float:
 class Value(Node):
     """A scalar node of a computation graph.
 
-    `data` is the number, `grad` is d(root)/d(self) after `root.backward()`,
-    `parents` are the Values it was computed from, `local_grads` the partial derivative
-    of `data` with respect to each parent, `op` the operation's name, `label` a name for drawing.
+    `data` is the number, `grad` is d(root)/d(self) after `root.backward()`, `op` the name of
+    the operation that made it, `label` a name for drawing. An op's operands are `x` and `y`
+    (`y` is None for a one-operand op, both None for a leaf) and `dx`, `dy` are the local
+    derivatives d(data)/dx and d(data)/dy, computed by the op together with `data`.
+
+    Operands are kept in slots rather than a tuple so that a node is one object: the cycle
+    collector (which visits every live object) then has half as much to walk over while a
+    graph is being built. `parents` gives them as a tuple.
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "scope")
+    __slots__ = ("data", "grad", "x", "y", "dx", "dy", "op", "label", "scope")
     NO_GRAD = 0.0
 
-    def __init__(self, data: Any, _parents: tuple = (), _op: str = "", label: str = "",
-                 _local_grads: tuple = ()) -> None:
+    def __init__(self, data: Any, _children: tuple = (), _op: str = "", label: str = "") -> None:
+        # micrograd's signature; ops build their results with `_result`, which also records dx, dy.
+        if len(_children) > 2:
+            raise ValueError(f"Value: an op has at most two operands, got {len(_children)}")
         self.data = data if type(data) is float else _number(data)
         self.grad = 0.0
         self.op = _op
         self.label = label
-        if _parents and RECORDING.enabled:
-            self.parents = _parents
-            self.local_grads = _local_grads
-        else:
-            self.parents = self.local_grads = ()
         self.scope = RECORDING.scope
+        self.x, self.y = (tuple(_children) + (None, None))[:2] if RECORDING.enabled else (None, None)
+        self.dx = self.dy = 0.0
+
+    @property
+    def parents(self) -> tuple:
+        """The operands this value was computed from: (), (x,) or (x, y)."""
+        if self.x is None:
+            return ()
+        return (self.x,) if self.y is None else (self.x, self.y)
+
+    @property
+    def local_grads(self) -> tuple:
+        """d(data)/d(parent) for each parent, in the order of `parents`."""
+        if self.x is None:
+            return ()
+        return (self.dx,) if self.y is None else (self.dx, self.dy)
 
     def _chain_rule(self) -> None:
         grad = self.grad
-        for parent, local in zip(self.parents, self.local_grads):
-            parent.grad += local * grad
+        if self.x is not None:
+            self.x.grad += self.dx * grad
+            if self.y is not None:
+                self.y.grad += self.dy * grad
 
     def _seed_grad(self, grad: Any) -> None:
         self.grad += 1.0 if grad is None else _number(grad)
@@ -72,21 +90,21 @@ class Value(Node):
         other = other if type(other) is Value else _as_value(other)
         if other is NotImplemented:
             return other
-        return Value(self.data + other.data, (self, other), "+", "", _ONE_ONE)
+        return _result(self.data + other.data, "+", self, 1.0, other, 1.0)
 
     def __sub__(self, other: Any) -> Value:
         """x - y.   d/dx = 1,  d/dy = -1."""
         other = other if type(other) is Value else _as_value(other)
         if other is NotImplemented:
             return other
-        return Value(self.data - other.data, (self, other), "-", "", _ONE_MINUS_ONE)
+        return _result(self.data - other.data, "-", self, 1.0, other, -1.0)
 
     def __mul__(self, other: Any) -> Value:
         """x * y.   d/dx = y,  d/dy = x."""
         other = other if type(other) is Value else _as_value(other)
         if other is NotImplemented:
             return other
-        return Value(self.data * other.data, (self, other), "*", "", (other.data, self.data))
+        return _result(self.data * other.data, "*", self, other.data, other, self.data)
 
     def __pow__(self, other: Any) -> Value:
         """x ** n for a number n:   d/dx = n x^(n-1).
@@ -97,35 +115,31 @@ class Value(Node):
             if x < 0 or (x == 0 and y <= 0):
                 raise ValueError(f"pow: {x!r} ** Value({y!r}) is undefined for a Value exponent "
                                  f"(d/dy = x^y ln x needs x > 0)")
-            out = _power(x, y)
-            d_dy = out * math.log(x) if x > 0 else 0.0
-            return Value(out, (self, other), "**", "", (y * _power(x, y - 1) if x else 0.0, d_dy))
+            out, d_dx = _power_and_slope(x, y)
+            d_dy = out * math.log(x) if x > 0 else 0.0  # x^y ln x -> 0 as x -> 0+ when y > 0
+            return _result(out, "**", self, d_dx, other, d_dy)
         if not isinstance(other, Real):
             return NotImplemented
-        n = float(other)
-        if x == 0 and n < 1:  # e.g. sqrt at 0: the slope is infinite (or, for n = 0, zero)
-            local = 0.0 if n == 0 else math.inf
-        else:
-            local = n * _power(x, n - 1)
-        return Value(_power(x, n), (self,), f"**{other:g}", "", (local,))
+        out, d_dx = _power_and_slope(x, float(other))
+        return _result(out, f"**{other:g}", self, d_dx)
 
     def exp(self) -> Value:
         """e^x.   d/dx = e^x."""
         if self.data > 709.782712893384:
             raise OverflowError(f"exp: exp({self.data!r}) is larger than the largest float (about 1.8e308)")
         out = math.exp(self.data)
-        return Value(out, (self,), "exp", "", (out,))
+        return _result(out, "exp", self, out)
 
     def log(self) -> Value:
         """ln x.   d/dx = 1/x   (needs x > 0)."""
         if self.data <= 0:
             raise ValueError(f"log: needs a positive number, got {self.data!r}")
-        return Value(math.log(self.data), (self,), "log", "", (1.0 / self.data,))
+        return _result(math.log(self.data), "log", self, 1.0 / self.data)
 
     def tanh(self) -> Value:
         """tanh x.   d/dx = 1 - tanh(x)^2."""
         t = math.tanh(self.data)
-        return Value(t, (self,), "tanh", "", (1.0 - t * t,))
+        return _result(t, "tanh", self, 1.0 - t * t)
 
     def sigmoid(self) -> Value:
         """s(x) = 1 / (1 + e^-x).   d/dx = s(x) (1 - s(x)).
@@ -134,12 +148,12 @@ class Value(Node):
         x = self.data
         e = math.exp(-abs(x))
         s = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
-        return Value(s, (self,), "sigmoid", "", (s * (1.0 - s),))
+        return _result(s, "sigmoid", self, s * (1.0 - s))
 
     def relu(self) -> Value:
         """max(0, x).   d/dx = 1 if x > 0 else 0."""
         x = self.data
-        return Value(x if x > 0 else 0.0, (self,), "ReLU", "", (1.0 if x > 0 else 0.0,))
+        return _result(x if x > 0 else 0.0, "ReLU", self, 1.0 if x > 0 else 0.0)
 
     # ---- everything else is written with the ops above -------------------------------------
 
@@ -173,6 +187,25 @@ class Value(Node):
         return f"Value(data={self.data:g}, grad={self.grad:g}{label})"
 
 
+_new = object.__new__
+
+
+def _result(data: float, op: str, x: Value, dx: float, y: Value | None = None, dy: float = 0.0) -> Value:
+    """The result of an op on x (and y), with its local derivatives; records no graph under no_grad."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.op = op
+    out.label = ""
+    out.scope = RECORDING.scope
+    if RECORDING.enabled:
+        out.x, out.dx, out.y, out.dy = x, dx, y, dy
+    else:
+        out.x = out.y = None
+        out.dx = out.dy = 0.0
+    return out
+
+
 def _as_value(x: Any) -> Value:
     """Wrap a number as a constant Value; anything else is for another type's reflected op."""
     if isinstance(x, Value):
@@ -182,13 +215,24 @@ def _as_value(x: Any) -> Value:
     return NotImplemented
 
 
-def _power(x: float, n: float) -> float:
-    """x ** n, with clear errors instead of ZeroDivisionError or a complex number."""
+def _power_and_slope(x: float, n: float) -> tuple[float, float]:
+    """x ** n and its slope n x^(n-1), with clear errors instead of ZeroDivisionError or a complex number.
+
+    The slope is infinite where it truly is: at x = 0 for 0 < n < 1 (sqrt's tangent at 0 is vertical),
+    and where n x^(n-1) is beyond the largest float although x^n is not (1/x at x = 1e-200)."""
     if x == 0 and n < 0:
         raise ValueError(f"pow: 0 ** {n:g} is undefined (division by zero)")
     if x < 0 and not float(n).is_integer():
         raise ValueError(f"pow: {x!r} ** {n:g} is not a real number (negative base, fractional exponent)")
     try:
-        return x ** n
+        out = x ** n
     except OverflowError:
         raise OverflowError(f"pow: {x!r} ** {n:g} is larger than the largest float") from None
+    if n == 0:
+        return out, 0.0
+    if x == 0 and n < 1:
+        return out, math.inf
+    try:
+        return out, n * x ** (n - 1)
+    except OverflowError:  # only when |x| < 1 and n < 1; the float division gives the infinity, with its sign
+        return out, n * out / x
