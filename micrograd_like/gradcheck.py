@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .graph import no_grad
+from .graph import is_grad_enabled, no_grad
 from .tensor import Tensor
 from .value import Value
 
@@ -35,6 +35,8 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
     inputs = list(inputs)
     if not inputs:
         raise ValueError("gradcheck: needs at least one input")
+    if not is_grad_enabled():  # else every analytic gradient would be 0, and the report would blame f
+        raise RuntimeError("gradcheck: called inside no_grad(), where ops record no graph to backpropagate through")
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor):
             if x.dtype != np.float64:
@@ -64,7 +66,7 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
     def evaluate() -> float:
         with no_grad():
             out = scalar(f(*inputs))
-        return float(out.data)
+        return np.asarray(out.data).item()  # a Tensor's one element, whatever its shape: (), (1,), (1, 1)
 
     for i, x in enumerate(inputs):
         name = f"input {i}" + (f" ({x.label!r})" if x.label else "")

@@ -60,7 +60,8 @@ class MLP(Module):
 
     def forward(self, x: Sequence[Any]) -> Any:
         for layer in self.layers:
-            x = layer(x)
+            # A one-neuron layer returns a bare Value (micrograd's behaviour); the next layer wants a list.
+            x = layer(x if isinstance(x, (list, tuple)) else [x])
         return x
 
     def __repr__(self) -> str:

@@ -34,8 +34,9 @@ PARAM_NAMES = ("hidden_weight", "hidden_bias", "output_weight", "output_bias")
 
 LEARNING_RATE = 1.0  # the tutorial has no learning-rate factor
 EPOCHS = 5000
-# np.random.seed for which the tutorial's own init reaches XOR within 0.05 after 5000 epochs
-# (found by trying seeds 0, 1, 2, ...; the tutorial itself does not seed).
+# np.random.seed for which the tutorial's own init reaches XOR within 0.05 after 5000 epochs. The
+# tutorial does not seed; of seeds 0 .. 199999, 83% work (0 .. 10 do, 11 is the first that does not)
+# and none reproduces its printed predictions to better than 2e-6.
 WORKING_SEED = 0
 
 
