@@ -25,5 +25,8 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run.py
 
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/execute.py
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -7,6 +7,7 @@
 """
 
 from .draw import Graph, GraphvizNotFound, dot_available, draw_dot
+from .frames import backward_frames, show_frames
 from .gradcheck import GradcheckError, gradcheck
 from .graph import backward_steps, is_grad_enabled, no_grad, scope, topological_order
 from .tensor import Function, Tensor, concatenate, stack, unbroadcast
@@ -15,6 +16,6 @@ from .value import Value
 __all__ = [
     "Value", "Tensor", "Function", "concatenate", "stack", "unbroadcast",
     "no_grad", "is_grad_enabled", "scope", "topological_order", "backward_steps",
-    "gradcheck", "GradcheckError", "draw_dot", "Graph", "GraphvizNotFound", "dot_available",
+    "gradcheck", "GradcheckError", "draw_dot", "backward_frames", "show_frames", "Graph", "GraphvizNotFound", "dot_available",
 ]
 __version__ = "0.1.0"
