@@ -1,6 +1,30 @@
-"""nn: neural-network layers built only from micrograd_like's public ops."""
+"""nn: neural-network layers, losses, optimizers and training built only from micrograd_like's public ops.
 
+- scalar layers on `Value`s, as micrograd's: `Neuron`, `Layer`, `MLP`;
+- Tensor layers: `Linear`, `ReLU`, `Tanh`, `Sigmoid`, `Identity`, `Sequential`, `dense_network`;
+- losses (`nn.losses`), optimizers (`nn.optim`: `SGD`, `Adam`), metrics (`nn.metrics`),
+  training (`nn.train`: `fit`, `training_steps`), data sets (`nn.datasets`).
+"""
+
+from . import datasets, init, losses, metrics, optim, train
+from .init import initial_weights
+from .layers import ACTIVATIONS, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, dense_network
+from .losses import (LOSSES, bce_loss, bce_with_logits_loss, half_sse_loss, l2_penalty, max_margin_loss, mse_loss,
+                     softmax_cross_entropy, softplus)
+from .metrics import accuracy, classification_report, confusion_matrix, to_labels
 from .module import Module
+from .optim import SGD, Adam, linear_decay
 from .scalar import MLP, Layer, Neuron
+from .train import History, Step, batches, fit, training_steps
 
-__all__ = ["Module", "Neuron", "Layer", "MLP"]
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP",
+    "Linear", "ReLU", "Tanh", "Sigmoid", "Identity", "Sequential", "dense_network", "ACTIVATIONS",
+    "initial_weights",
+    "mse_loss", "half_sse_loss", "bce_loss", "bce_with_logits_loss", "softmax_cross_entropy", "max_margin_loss",
+    "l2_penalty", "softplus", "LOSSES",
+    "SGD", "Adam", "linear_decay",
+    "accuracy", "confusion_matrix", "classification_report", "to_labels",
+    "fit", "training_steps", "batches", "History", "Step",
+    "datasets", "init", "losses", "metrics", "optim", "train",
+]

@@ -1,8 +1,23 @@
-"""`Module`: the base of every layer and network: parameters, zero_grad, and a named forward pass."""
+"""`Module`: the base of every layer and network: parameters, zero_grad, a named forward pass, saving.
+
+A module's *state* is every `Tensor` (and, for the scalar layers, every `Value`) among its public
+attributes, found recursively through sub-modules and lists, each under a stable dotted name such as
+``layers.0.weight``. Its *parameters* are the part of the state an optimizer updates: the Values and
+the Tensors with ``requires_grad``. A frozen Tensor (``requires_grad`` False, see `Module.freeze`) is
+still state: it is saved and loaded, just not trained. Attributes starting with ``_`` are private
+and never state.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import fnmatch
+import os
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from typing import Any, BinaryIO, Iterator, Mapping
+
+import numpy as np
 
 from micrograd_like import Tensor, Value, scope
 
@@ -10,10 +25,8 @@ from micrograd_like import Tensor, Value, scope
 class Module:
     """A piece of a network. Subclasses define `forward`; calling the module runs it.
 
-    Parameters are found by looking through the module's attributes, in the order they were
-    set: a `Value`, a `Tensor` with `requires_grad`, another `Module`, or a list/tuple of those.
-    Every node the forward pass creates is tagged with the module's name, so that `draw_dot`
-    can group a network's graph by layer.
+    Every node the forward pass creates is tagged with the module's name (`scope_name`), so that
+    `draw_dot` can group a network's graph by layer.
     """
 
     def forward(self, *args: Any) -> Any:
@@ -27,14 +40,22 @@ class Module:
         """The name this module's nodes are grouped under when drawn."""
         return getattr(self, "_scope_name", None) or type(self).__name__
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        """(dotted name, parameter) pairs, e.g. ("layers.0.neurons.1.w.0", Value(...))."""
+    # ---- parameters ---------------------------------------------------------------------
+
+    def named_state(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, Tensor or Value) for everything saved by `save`, trainable or frozen."""
         for name, attr in vars(self).items():
             if not name.startswith("_"):
                 yield from _named(prefix + name, attr)
 
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, parameter) pairs, e.g. ("layers.0.weight", Tensor(...)): the trainable state."""
+        for name, node in self.named_state(prefix):
+            if isinstance(node, Value) or node.requires_grad:
+                yield name, node
+
     def parameters(self) -> list:
-        """Everything an optimizer should update."""
+        """Everything an optimizer should update (frozen Tensors are left out)."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -42,12 +63,127 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
+    def freeze(self, *patterns: str) -> list[str]:
+        """Stop training the Tensors whose dotted names match any of `patterns` (shell-style,
+        e.g. ``"*.bias"``); they stay in the state and are still saved. Returns the names frozen."""
+        return self._set_requires_grad(patterns, False)
+
+    def unfreeze(self, *patterns: str) -> list[str]:
+        """Train again the Tensors whose dotted names match any of `patterns`. Returns their names."""
+        return self._set_requires_grad(patterns, True)
+
+    def _set_requires_grad(self, patterns: tuple[str, ...], flag: bool) -> list[str]:
+        tensors = {name: node for name, node in self.named_state() if isinstance(node, Tensor)}
+        chosen = [name for name in tensors if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+        if not chosen:
+            raise ValueError(f"no tensor of {type(self).__name__} matches {list(patterns)}; "
+                             f"its tensors are {list(tensors)}")
+        for name in chosen:
+            tensors[name].requires_grad = flag
+            tensors[name].grad = None
+        return chosen
+
+    # ---- saving and loading -------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every state array by dotted name (a Value becomes a 0-d array)."""
+        return {name: np.array(node.data) for name, node in self.named_state()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy `state` into this module's Tensors and Values, in place (parameters keep their identity).
+
+        Every name must be present, none extra, every shape equal; otherwise a `ValueError` lists
+        all the problems and nothing is changed.
+        """
+        nodes = dict(self.named_state())
+        arrays = {name: np.asarray(value) for name, value in state.items()}
+        problems = []
+        missing = [name for name in nodes if name not in arrays]
+        extra = [name for name in arrays if name not in nodes]
+        if missing:
+            problems.append(f"missing {missing}")
+        if extra:
+            problems.append(f"unexpected {extra}")
+        for name, node in nodes.items():
+            if name not in arrays:
+                continue
+            expected = np.shape(node.data)
+            if arrays[name].shape != expected:
+                problems.append(f"{name!r} has shape {arrays[name].shape}, the model needs {expected}")
+            elif arrays[name].dtype.kind not in "fiu":
+                problems.append(f"{name!r} has dtype {arrays[name].dtype}, the model needs real numbers")
+        if problems:
+            raise ValueError(f"cannot load the state of {type(self).__name__}: " + "; ".join(problems))
+        for name, node in nodes.items():
+            if isinstance(node, Value):
+                node.data = float(arrays[name])
+            else:
+                node.data[...] = arrays[name]
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write `state_dict()` to `path` as a numpy ``.npz`` archive (replaced whole, never half-written)."""
+        with atomic_write(path) as fh:
+            np.savez(fh, **self.state_dict())
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Load what `save` wrote (arrays only: pickled objects are refused). On any problem a
+        `ValueError` names it and the module is left unchanged."""
+        self.load_state_dict(_read_npz(path))
+
+    # ---- printing -----------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """What goes between the parentheses of this module's one-line repr (override in layers)."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = [(name, attr) for name, attr in vars(self).items()
+                    if not name.startswith("_") and isinstance(attr, Module)]
+        for name, attr in vars(self).items():
+            if not name.startswith("_") and isinstance(attr, (list, tuple)):
+                children += [(f"{name}.{i}", m) for i, m in enumerate(attr) if isinstance(m, Module)]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The named arrays of an .npz file, or a ValueError saying why the file is not one."""
+    where = f"cannot load {os.fspath(path)!r} as saved weights (an .npz archive of plain arrays, as Module.save writes)"
+    with open(path, "rb") as fh:  # opened here, so that it is closed whatever numpy makes of it
+        try:
+            archive = np.load(fh, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an archive of named arrays")
+            with archive:
+                return {name: archive[name] for name in archive.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+            raise ValueError(f"{where}: {err}") from None
+
 
 def _named(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(obj, Value) or (isinstance(obj, Tensor) and obj.requires_grad):
+    if isinstance(obj, (Value, Tensor)):
         yield prefix, obj
     elif isinstance(obj, Module):
-        yield from obj.named_parameters(prefix + ".")
+        yield from obj.named_state(prefix + ".")
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
             yield from _named(f"{prefix}.{i}", item)
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """Open a temporary file beside `path` for writing; it replaces `path` only if the block succeeds,
+    so an error (or a full disk) never leaves a half-written file behind."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; the result should be an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

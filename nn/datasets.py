@@ -1,0 +1,119 @@
+"""Small embedded data sets (nothing is downloaded): truth tables, two moons, a spiral, 8x8 digits.
+
+Every loader returns ``(X, y)``: X of shape (n_samples, n_features) as float64, y the integer class
+of each sample, shape (n_samples,). `one_hot` turns classes into rows for a loss that wants them;
+``y.reshape(-1, 1)`` makes the one-column targets of a network with one output. The random data
+sets are drawn from a seeded generator, so a seed gives the same points every time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .init import RandomSource, make_rng
+
+TRUTH_TABLES: dict[str, tuple[int, int, int, int]] = {
+    # outputs for the inputs (0, 0), (0, 1), (1, 0), (1, 1)
+    "and": (0, 0, 0, 1),
+    "or": (0, 1, 1, 1),
+    "nand": (1, 1, 1, 0),
+    "xor": (0, 1, 1, 0),
+}
+NAMES = (*TRUTH_TABLES, "moons", "spiral", "digits")
+DATA_EXTRA_HINT = "pip install 'micrograd-like[data]'"
+
+
+def truth_table(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The four rows of a two-input logic gate: "and", "or", "nand" or "xor"."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in TRUTH_TABLES:
+        raise ValueError(f"unknown truth table {name!r}; choose one of {list(TRUTH_TABLES)}")
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+    return X, np.array(TRUTH_TABLES[key], dtype=np.int64)
+
+
+def two_moons(n_samples: int = 200, noise: float = 0.1, rng: RandomSource = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (class 0 on top, class 1 below, shifted right), as scikit-learn's
+    `make_moons`, with Gaussian noise of standard deviation `noise`, in shuffled order."""
+    _check_count("two_moons", "n_samples", n_samples, 2)
+    _check_noise("two_moons", noise)
+    rng = make_rng(rng)
+    n_top = n_samples // 2
+    top, bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n_samples - n_top)
+    X = np.concatenate([np.stack([np.cos(top), np.sin(top)], axis=1),
+                        np.stack([1 - np.cos(bottom), 0.5 - np.sin(bottom)], axis=1)])
+    y = np.repeat([0, 1], [n_top, n_samples - n_top])
+    return _shuffled(X + rng.normal(0.0, noise, X.shape), y, rng)
+
+
+def spiral(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
+           rng: RandomSource = None) -> tuple[np.ndarray, np.ndarray]:
+    """`n_classes` arms of a spiral (the CS231n example), each arm a class; the angle gets Gaussian
+    noise of standard deviation `noise`. Shuffled order."""
+    _check_count("spiral", "n_classes", n_classes, 2)
+    _check_count("spiral", "n_samples", n_samples, n_classes)
+    _check_noise("spiral", noise)
+    rng = make_rng(rng)
+    points, classes = [], []
+    for k, n in enumerate(np.diff(np.linspace(0, n_samples, n_classes + 1).astype(int))):
+        radius = np.linspace(0.0, 1.0, n)
+        angle = np.linspace(4.0 * k, 4.0 * (k + 1), n) + rng.normal(0.0, noise, n)
+        points.append(np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1))
+        classes.append(np.full(n, k))
+    return _shuffled(np.concatenate(points), np.concatenate(classes), rng)
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8x8 handwritten digits (seed 001's data): X of shape (1797, 64) with pixel
+    values 0..16, y the digit 0..9. Needs scikit-learn (the optional extra "data")."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError(f"the digits data set comes with scikit-learn, which is not installed: "
+                          f"{DATA_EXTRA_HINT}") from None
+    bunch = load_digits()
+    return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+
+
+def load(name: str, n_samples: int | None = None, noise: float | None = None,
+         rng: RandomSource = None) -> tuple[np.ndarray, np.ndarray]:
+    """A data set by name: "and", "or", "nand", "xor", "moons", "spiral" or "digits". `n_samples`,
+    `noise` and `rng` apply to the random ones (moons, spiral) only."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in NAMES:
+        raise ValueError(f"unknown data set {name!r}; choose one of {list(NAMES)}")
+    options: dict[str, Any] = {k: v for k, v in (("n_samples", n_samples), ("noise", noise)) if v is not None}
+    if key in ("moons", "spiral"):
+        return (two_moons if key == "moons" else spiral)(rng=rng, **options)
+    if options:
+        raise ValueError(f"{'/'.join(options)} only apply to the random data sets (moons, spiral), not {name!r}")
+    return digits() if key == "digits" else truth_table(key)
+
+
+def one_hot(labels: Any, n_classes: int | None = None) -> np.ndarray:
+    """Rows of zeros with a 1 in each label's column: shape (n_samples, n_classes), float64."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(f"one_hot: labels must be a vector of integers, got shape {labels.shape}, "
+                         f"dtype {labels.dtype}")
+    n_classes = int(labels.max(initial=-1)) + 1 if n_classes is None else n_classes
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"one_hot: labels must be in [0, {n_classes}), got {labels.min()}..{labels.max()}")
+    return np.eye(n_classes)[labels]
+
+
+def _check_count(where: str, name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an int of at least {minimum}, got {value!r}")
+
+
+def _check_noise(where: str, noise: Any) -> None:
+    if not isinstance(noise, (int, float, np.floating, np.integer)) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r}")
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: Any) -> tuple[np.ndarray, np.ndarray]:
+    order = rng.permutation(len(X))
+    return X[order], y[order].astype(np.int64)
