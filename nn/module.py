@@ -50,8 +50,10 @@ class Module:
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """(dotted name, parameter) pairs, e.g. ("layers.0.weight", Tensor(...)): the trainable state."""
+        seen = set()  # a parameter shared by two layers (tied weights) is listed, and so stepped, once
         for name, node in self.named_state(prefix):
-            if isinstance(node, Value) or node.requires_grad:
+            if (isinstance(node, Value) or node.requires_grad) and id(node) not in seen:
+                seen.add(id(node))
                 yield name, node
 
     def parameters(self) -> list:

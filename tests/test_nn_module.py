@@ -298,3 +298,14 @@ def test_a_failed_save_leaves_the_old_file_whole_and_no_temporary_file(tmp_path,
 def test_nn_exports_its_public_names():
     for name in nn.__all__:
         assert hasattr(nn, name), name
+
+
+def test_a_parameter_shared_by_two_layers_is_listed_and_stepped_once():
+    import nn as nn_pkg
+    first = nn_pkg.Linear(2, 2)
+    second = nn_pkg.Linear(2, 2)
+    second.weight = first.weight  # tied weights
+    model = nn_pkg.Sequential(first, second)
+    params = model.parameters()
+    assert sum(p is first.weight for p in params) == 1
+    assert len(params) == 3
