@@ -168,17 +168,23 @@ class Tensor(Node):
         return f"Tensor({body}{extras})"
 
     def _coerce(self, other: Any) -> Tensor:
-        """Numbers, lists and arrays join an op as constants (no gradient), in this tensor's dtype."""
+        """Numbers, lists and arrays join an op as constants (no gradient).
+
+        Numbers and lists take this tensor's dtype (float32 + 0.5 stays float32); a float array
+        keeps its own, so float32 + a float64 array is float64, as in numpy."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, Value):
             raise TypeError("cannot combine a Tensor with a Value: they belong to different graphs. "
                             "Use Tensor(v.data) for a constant, or build the computation from Tensors only")
         if isinstance(other, (Real, list, tuple, np.ndarray)):
-            arr = np.asarray(other)
+            try:
+                arr = np.asarray(other)
+            except ValueError as err:  # a ragged list
+                raise TypeError(f"cannot combine a Tensor with this {type(other).__name__}: {err}") from None
             if arr.dtype.kind not in "fiub":
                 raise TypeError(f"cannot combine a Tensor with an array of dtype {arr.dtype}")
-            if arr.dtype.kind != "f" or isinstance(other, Real):
+            if arr.dtype.kind != "f" or not isinstance(other, np.ndarray):
                 arr = arr.astype(self.data.dtype)
             return Tensor(arr)
         raise TypeError(f"cannot combine a Tensor with {type(other).__name__}; "
@@ -216,12 +222,13 @@ class Tensor(Node):
                             "/")
 
     def __pow__(self, other: Any) -> Tensor:
-        """x ** n (a number):  vjp_x(g) = g n x^(n-1).
+        """x ** n (a number):  vjp_x(g) = g n x^(n-1)   (0 for n = 0, even at x = 0).
         x ** y (a Tensor):     vjp_x(g) = g y x^(y-1),  vjp_y(g) = g x^y ln x   (x > 0)."""
         x = self.data
         if isinstance(other, Real):
             n = other
-            return Tensor._make(x ** n, (self,), (lambda g: g * n * x ** (n - 1),), f"**{n:g}")
+            vjp = np.zeros_like if n == 0 else lambda g: g * n * x ** (n - 1)  # not 0 * 0^-1 = nan
+            return Tensor._make(x ** n, (self,), (vjp,), f"**{n:g}")
         other = self._coerce(other)
         y = other.data
         out = _broadcasting("power", np.power, x, y)
@@ -307,14 +314,14 @@ class Tensor(Node):
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (all axes if None).   vjp(g) = g copied back along the summed axes."""
         shape = self.data.shape
-        axis = _check_axis("sum", axis, len(shape))
+        axis = _check_axis("sum", axis, shape)
         return Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,),
                             (lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims, len(shape)), shape),), "sum")
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`.   vjp(g) = g / n copied back, n the number of elements averaged."""
         shape = self.data.shape
-        axis = _check_axis("mean", axis, len(shape))
+        axis = _check_axis("mean", axis, shape)
         n = self.data.size if axis is None else int(np.prod([shape[a] for a in axis]))
         return Tensor._make(self.data.mean(axis=axis, keepdims=keepdims), (self,),
                             (lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims, len(shape)) / n, shape),), "mean")
@@ -322,8 +329,11 @@ class Tensor(Node):
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Max over `axis`.   vjp(g) = g at the position of the maximum (shared equally among ties)."""
         x = self.data
-        axis = _check_axis("max", axis, x.ndim)
-        m = x.max(axis=axis, keepdims=True)
+        axis = _check_axis("max", axis, x.shape)
+        try:
+            m = x.max(axis=axis, keepdims=True)
+        except ValueError:  # numpy: "zero-size array to reduction operation maximum which has no identity"
+            raise ValueError(f"max: a tensor of shape {x.shape} has no elements along axis {axis}") from None
         winners = x == m
         share = winners / winners.sum(axis=axis, keepdims=True)
         out = m if keepdims else (m.reshape(()) if axis is None else np.squeeze(m, axis=axis))
@@ -333,7 +343,7 @@ class Tensor(Node):
         """s_i = e^(x_i) / sum_j e^(x_j) along `axis`.   vjp(g) = s * (g - sum(g * s)).
 
         Shifted by the max first, so inputs of +-1000 give exact, finite probabilities."""
-        _check_axis("softmax", axis, self.data.ndim)
+        _check_axis("softmax", axis, self.shape)
         e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
         s = e / e.sum(axis=axis, keepdims=True)
         return Tensor._make(s, (self,), (lambda g: s * (g - (g * s).sum(axis=axis, keepdims=True)),), "softmax")
@@ -342,7 +352,7 @@ class Tensor(Node):
         """x_i - log sum_j e^(x_j) along `axis`, computed as (x - max) - log sum e^(x - max).
 
         vjp(g) = g - softmax(x) * sum(g)."""
-        _check_axis("log_softmax", axis, self.data.ndim)
+        _check_axis("log_softmax", axis, self.shape)
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=axis, keepdims=True)
@@ -365,10 +375,12 @@ class Tensor(Node):
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (reverse them if none given).   vjp(g) = g permuted back."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        axes = tuple(axes) if axes else tuple(reversed(range(self.data.ndim)))
-        if sorted(a % max(self.data.ndim, 1) for a in axes) != list(range(self.data.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.data.ndim} axes of {self.shape}")
-        inverse = tuple(np.argsort([a % self.data.ndim for a in axes]))
+        ndim = self.data.ndim
+        axes = tuple(axes) if axes else tuple(reversed(range(ndim)))
+        normalized = [a + ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axes]
+        if len(axes) != ndim or set(normalized) != set(range(ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of {self.shape}")
+        inverse = tuple(np.argsort(normalized))
         return Tensor._make(self.data.transpose(axes), (self,), (lambda g: g.transpose(inverse),), "transpose")
 
     @property
@@ -499,15 +511,21 @@ def _stable_sigmoid(x: Array) -> Array:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def _check_axis(name: str, axis: Any, ndim: int) -> Any:
-    """Normalise `axis` to None or a tuple of non-negative ints, with a clear error when out of range."""
+def _check_axis(name: str, axis: Any, shape: tuple) -> Any:
+    """Normalise `axis` to None or a tuple of distinct non-negative ints, with a clear error otherwise."""
     if axis is None:
         return None
+    ndim = len(shape)
     axes = axis if isinstance(axis, tuple) else (axis,)
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
-            raise ValueError(f"{name}: axis {a!r} is out of range for a tensor with {ndim} axes")
-    return tuple(a % ndim for a in axes)
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{name}: axis {a} is out of range for a tensor of shape {shape} ({ndim} axes)")
+    axes = tuple(a % ndim for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: axis {axis} names the same axis twice (tensor of shape {shape})")
+    return axes
 
 
 def _keep_dims(g: Array, axis: Any, keepdims: bool, ndim: int) -> Array:
@@ -524,10 +542,11 @@ def _matmul_vjp(g: Array, x: Array, y: Array, which: int) -> Array:
     x2 = x[None, :] if x.ndim == 1 else x
     y2 = y[:, None] if y.ndim == 1 else y
     g2 = g
-    if x.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
+    # Column axis first: for vector @ vector, g is 0-d and becomes (1,) then (1, 1).
     if y.ndim == 1:
         g2 = np.expand_dims(g2, -1)
+    if x.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
     if which == 0:
         d = g2 @ np.swapaxes(y2, -1, -2)
         d = d[..., 0, :] if x.ndim == 1 else d
