@@ -15,7 +15,6 @@ terms of those names only: the walk knows nothing about any particular op.
 
 from __future__ import annotations
 
-from collections import deque
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -106,19 +105,26 @@ def backward_steps(root: Any, grad: Any = None) -> Iterator[Any]:
     them, and a leaf's `grad` keeps adding up over repeated backward passes until it is zeroed
     (`zero_grad()`). Interior nodes start each pass from zero, so they hold this pass's gradient.
     """
-    order = topological_order(root)
-    for node in order:
-        if node.parents:
-            node.grad = node.NO_GRAD
-    root._seed_grad(grad)
-    for node in reversed(order):
+    for node in reversed(_start_pass(root, grad)):
         node._chain_rule()
         yield node
 
 
 def backward(root: Any, grad: Any = None) -> None:
-    """Run `backward_steps` to the end: fill in `grad` for every node that `root` depends on."""
-    deque(backward_steps(root, grad), maxlen=0)
+    """`backward_steps` run to the end (without stopping at each node): fill in `grad` for every
+    node that `root` depends on."""
+    for node in reversed(_start_pass(root, grad)):
+        node._chain_rule()
+
+
+def _start_pass(root: Any, grad: Any) -> list:
+    """The nodes in topological order, interior grads cleared and the root's grad seeded."""
+    order = topological_order(root)
+    for node in order:
+        if node.parents:
+            node.grad = node.NO_GRAD
+    root._seed_grad(grad)
+    return order
 
 
 class Node:

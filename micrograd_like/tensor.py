@@ -90,11 +90,13 @@ class Tensor(Node):
         out.op = op
         out.label = ""
         out.scope = RECORDING.scope
-        if RECORDING.enabled and any(p.requires_grad for p in parents):
-            out.parents, out.vjps, out.requires_grad = parents, vjps, True
-        else:
-            out.parents = out.vjps = ()
-            out.requires_grad = False
+        if RECORDING.enabled:
+            for parent in parents:
+                if parent.requires_grad:
+                    out.parents, out.vjps, out.requires_grad = parents, vjps, True
+                    return out
+        out.parents = out.vjps = ()
+        out.requires_grad = False
         return out
 
     def _chain_rule(self) -> None:
@@ -105,8 +107,12 @@ class Tensor(Node):
             if parent.requires_grad:
                 g = vjp(grad)
                 if parent.grad is None:
-                    # An array of its own: a grad never aliases another node's grad or data.
-                    parent.grad = np.array(g, dtype=parent.data.dtype)
+                    # A node's grad is an array of its own (never a view of, or the same array as,
+                    # another node's grad), so it can be added to in place: keep a fresh result
+                    # as it is, copy anything else.
+                    if g is grad or g.base is not None or g.dtype != parent.data.dtype:
+                        g = np.array(g, dtype=parent.data.dtype)
+                    parent.grad = g
                 else:
                     parent.grad += g
 
@@ -118,10 +124,10 @@ class Tensor(Node):
                                  f"grad= an array of shape {self.shape}")
             grad = np.ones_like(self.data)
         else:
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)  # a copy
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, but the output has shape {self.shape}")
-        self.grad = grad.copy() if self.grad is None else self.grad + grad
+        self.grad = grad if self.grad is None else self.grad + grad
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -174,6 +180,10 @@ class Tensor(Node):
         keeps its own, so float32 + a float64 array is float64, as in numpy."""
         if isinstance(other, Tensor):
             return other
+        if type(other) is np.ndarray and other.dtype.kind == "f":  # the common cases, first
+            return Tensor._make(other, (), (), "")
+        if type(other) is float or type(other) is int:
+            return Tensor._make(np.array(other, dtype=self.data.dtype), (), (), "")
         if isinstance(other, Value):
             raise TypeError("cannot combine a Tensor with a Value: they belong to different graphs. "
                             "Use Tensor(v.data) for a constant, or build the computation from Tensors only")
@@ -186,7 +196,7 @@ class Tensor(Node):
                 raise TypeError(f"cannot combine a Tensor with an array of dtype {arr.dtype}")
             if arr.dtype.kind != "f" or not isinstance(other, np.ndarray):
                 arr = arr.astype(self.data.dtype)
-            return Tensor(arr)
+            return Tensor._make(arr, (), (), "")
         raise TypeError(f"cannot combine a Tensor with {type(other).__name__}; "
                         f"use a number, a list, a numpy array or a Tensor")
 
@@ -272,12 +282,11 @@ class Tensor(Node):
         inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
         if x.shape[-1] != inner_y:
             raise ValueError(f"matmul: shapes {x.shape} and {y.shape} do not align ({x.shape[-1]} != {inner_y})")
+        if x.ndim == 2 and y.ndim == 2:  # the common case: no batch axes to broadcast
+            return Tensor._make(x @ y, (self, other), (lambda g: g @ y.T, lambda g: x.T @ g), "@")
         out = _broadcasting("matmul", np.matmul, x, y)
-        if x.ndim == 2 and y.ndim == 2:
-            vjps = (lambda g: g @ y.T, lambda g: x.T @ g)
-        else:
-            vjps = (lambda g: _matmul_vjp(g, x, y, 0), lambda g: _matmul_vjp(g, x, y, 1))
-        return Tensor._make(out, (self, other), vjps, "@")
+        return Tensor._make(out, (self, other),
+                            (lambda g: _matmul_vjp(g, x, y, 0), lambda g: _matmul_vjp(g, x, y, 1)), "@")
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return self._coerce(other) @ self
@@ -316,7 +325,7 @@ class Tensor(Node):
         shape = self.data.shape
         axis = _check_axis("sum", axis, shape)
         return Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims, len(shape)), shape),), "sum")
+                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims, len(shape))),), "sum")
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`.   vjp(g) = g / n copied back, n the number of elements averaged."""
@@ -324,7 +333,7 @@ class Tensor(Node):
         axis = _check_axis("mean", axis, shape)
         n = self.data.size if axis is None else int(np.prod([shape[a] for a in axis]))
         return Tensor._make(self.data.mean(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims, len(shape)) / n, shape),), "mean")
+                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims, len(shape)) / n),), "mean")
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Max over `axis`.   vjp(g) = g at the position of the maximum (shared equally among ties)."""
@@ -482,7 +491,7 @@ class Function:
                 shape = tensors[i].shape
                 if grad is None:
                     return np.zeros(shape)
-                grad = np.asarray(grad)
+                grad = np.array(grad)  # a copy: backward may hand back an array it keeps, or one array twice
                 if grad.shape != shape:
                     raise ValueError(f"{cls.__name__}.backward: gradient {i} has shape {grad.shape}, "
                                      f"its input has shape {shape}")
@@ -507,8 +516,9 @@ def _broadcasting(name: str, fn: Callable, x: Array, y: Array) -> Array:
 
 
 def _stable_sigmoid(x: Array) -> Array:
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    e = np.exp(-np.abs(x))  # never overflows
+    s = 1 / (1 + e)  # s(|x|)
+    return np.where(x >= 0, s, e * s)  # s(-|x|) = e^-|x| / (1 + e^-|x|)
 
 
 def _check_axis(name: str, axis: Any, shape: tuple) -> Any:
