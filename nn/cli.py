@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import random
 import sys
-from typing import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from micrograd_like import GraphvizNotFound, Tensor, Value, draw_dot, gradcheck, no_grad
+from micrograd_like import (Graph, GraphvizNotFound, Tensor, Value, backward_frames, dot_available, draw_dot, gradcheck,
+                            no_grad)
 
-from . import datasets
+from . import compare, datasets, delta_rule, reproduce
 from .init import SCHEMES
-from .layers import ACTIVATIONS, dense_network
+from .layers import ACTIVATIONS, Linear, dense_network
 from .losses import LOSSES
 from .metrics import classification_report, confusion_matrix, to_labels
 from .module import Module, atomic_write
@@ -170,22 +173,66 @@ def _number(kind: type, positive: bool) -> Callable[[str], float]:
 
 # ---- demo -------------------------------------------------------------------------------------
 
-DEMO_TRAININGS = {
-    # AND is linearly separable: one sigmoid neuron learns it, updated after every sample (as seed 000)
-    "and": ["--sizes", "2,1", "--activations", "sigmoid", "--loss", "mse", "--optimizer", "sgd", "--lr", "2",
-            "--epochs", "300", "--batch-size", "1"],
-    # XOR is not: it needs a hidden layer; full-batch Adam on the logits
-    "xor": ["--sizes", "2,4,1", "--activations", "tanh,identity", "--loss", "bce_logits", "--optimizer", "adam",
-            "--lr", "0.1", "--epochs", "300"],
-}
+
+@dataclass(frozen=True)
+class DemoTask:
+    """One training run of the demo: a dense network, its loss and optimizer, and why."""
+
+    name: str
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str  # a name in nn.losses.LOSSES
+    optimizer: str  # "sgd" or "adam"
+    lr: float
+    epochs: int
+    batch_size: int | None
+    why: str
+
+    def delta_rule_network(self) -> tuple[tuple[str, ...], str]:
+        """The same computation as `nn.delta_rule` writes it, (activations, loss): binary cross-entropy
+        on the logits is its "bce" on a sigmoid output; softmax cross-entropy takes the logits as they are."""
+        if self.loss == "bce_logits":
+            return self.activations[:-1] + ("sigmoid",), "bce"
+        return self.activations, self.loss
+
+
+DEMO_TASKS = (
+    DemoTask("and", (2, 1), ("sigmoid",), "mse", "sgd", 2.0, 300, 1,
+             "linearly separable: one sigmoid neuron, updated after every sample (as seed 000)"),
+    DemoTask("xor", (2, 4, 1), ("tanh", "identity"), "bce_logits", "adam", 0.1, 300, None,
+             "not linearly separable: a hidden layer of 4; full-batch Adam on the logits"),
+    DemoTask("digits", (64, 32, 10), ("tanh", "identity"), "softmax_ce", "adam", 0.01, 5, 32,
+             "scikit-learn's 8x8 digits, pixels scaled to [0, 1]; batches of 32, a few epochs"),
+)
+NO_DOT_NOTE = ("Note: Graphviz's `dot` program is not on PATH, so the graphs are written as DOT source (.dot "
+               "files; `dot -Tsvg graph.dot -o graph.svg` draws one) and the backward-pass frames are skipped. To get "
+               "the pictures, install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
+               "graphviz).")
+
+
+@dataclass
+class DemoResult:
+    """A row of the demo's summary."""
+
+    task: str
+    accuracy: float | None = None
+    final_loss: float | None = None
+    gradient_difference: float | None = None  # max |autograd - delta rule| over every gradient
+    relative_difference: float | None = None  # ... divided by the largest |gradient|
+    files: list[str] = field(default_factory=list)
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Build an expression and a neuron, backpropagate, check against finite differences, draw both;
-    then train AND and XOR through `train`."""
-    import random
+    """A tour: an expression and a neuron backpropagated and gradchecked; AND, XOR (and the digits, with
+    scikit-learn) trained, their gradients checked against the delta rule; the seed tutorials' deltas
+    against autograd; graphs, backward frames, loss curves and a summary written to one folder."""
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    drawing = dot_available()
+    if not drawing:
+        print(NO_DOT_NOTE + "\n")
+    graphs = DemoResult("graphs")
 
-    os.makedirs(args.out, exist_ok=True)
     print("1. An expression: L = (a*b + c) * f")
     a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
     e = a * b; e.label = "e"
@@ -195,33 +242,140 @@ def demo(args: argparse.Namespace) -> int:
     print(f"   L = {L.data:g};  dL/da = {a.grad:g}, dL/db = {b.grad:g}, dL/dc = {c.grad:g}, dL/df = {f.grad:g}")
     gradcheck(lambda a, b, c, f: (a * b + c) * f, [a, b, c, f])
     print("   gradcheck: backward() agrees with finite differences")
+    graphs.files.append(_write_graph(draw_dot(L), out, "expression", drawing))
+    if drawing:
+        for leaf in (a, b, c, f):
+            leaf.zero_grad()  # to watch a fresh pass: leaves add up their gradients over passes
+        frames = backward_frames(L, os.path.join(out, "backward_frames"))
+        graphs.files.append(f"backward_frames/ ({len(frames)} frames)")
+        print(f"   the backward pass, one picture per step: {len(frames)} frames in backward_frames/")
 
-    print("2. A neuron: tanh(w . x + b)")
+    print("\n2. A neuron: tanh(w . x + b)")
     random.seed(0)
     neuron = Neuron(3, nonlin=False)
     x = [Value(v, label=f"x{i}") for i, v in enumerate((2.0, 0.0, -1.0))]
     for i, w in enumerate(neuron.w):
         w.label = f"w{i}"
     neuron.b.label = "b"
-    out = neuron(x).tanh(); out.label = "out"
-    out.backward()
-    print(f"   out = {out.data:.4f};  d out/dw = {[round(w.grad, 4) for w in neuron.w]}")
+    out_value = neuron(x).tanh(); out_value.label = "out"
+    out_value.backward()
+    print(f"   out = {out_value.data:.4f};  d out/dw = {[round(w.grad, 4) for w in neuron.w]}")
     gradcheck(lambda *p: neuron(x).tanh(), neuron.parameters())
     print("   gradcheck: backward() agrees with finite differences")
+    graphs.files.append(_write_graph(draw_dot(out_value, params=neuron.parameters()), out, "neuron", drawing))
 
-    for name, root in (("expression", L), ("neuron", out)):
-        print("   " + _save_graph(root, os.path.join(args.out, name + ".svg"), f"the {name}"))
-
+    print("\n3. Training, with autograd's gradients checked against the hand-derived delta rule (nn.delta_rule)")
     plots = importlib.util.find_spec("matplotlib") is not None
-    for number, (dataset, options) in enumerate(DEMO_TRAININGS.items(), start=3):
-        print(f"\n{number}. Train {dataset.upper()}: micrograd-like train {dataset} {' '.join(options)}")
-        extra = ["--plot", os.path.join(args.out, f"{dataset}_loss.png")] if plots else []
-        if not plots:
-            print(f"   (no loss curve: matplotlib is not installed; {PLOT_EXTRA_HINT})")
-        extra += ["--save", os.path.join(args.out, f"{dataset}_weights.npz")]
-        train(build_parser().parse_args(["train", dataset, *options, *extra]))
-    print(f"\nOutput written to {os.path.abspath(args.out)}")
+    if not plots:
+        print(f"   (no loss curves: matplotlib is not installed; {PLOT_EXTRA_HINT})")
+    results = []
+    for task in DEMO_TASKS:
+        result, model, X, targets = _demo_training(task, out, plots)
+        results.append(result)
+        if task.name == "xor" and model is not None:  # the trained network's graph, one box per layer
+            loss = LOSSES[task.loss](model(Tensor(X)), targets)
+            model.zero_grad()
+            loss.backward()
+            graphs.files.append(_write_graph(draw_dot(loss, params=model.parameters()), out, "xor_network", drawing))
+
+    print("\n4. The seed tutorials' hand-derived deltas against autograd (nn.compare)")
+    seeds = _demo_seed_comparisons(out)
+
+    print("\n5. Graphs: " + ", ".join(graphs.files))
+    summary = _demo_summary([*results, seeds, graphs])
+    with atomic_write(os.path.join(out, "summary.txt")) as fh:
+        fh.write(summary.encode())
+    print(f"\nSummary (also in summary.txt)\n{summary}")
+    print(f"Output written to {os.path.abspath(out)}")
     return 0
+
+
+def _demo_training(task: DemoTask, out: str, plots: bool) -> tuple[DemoResult, Module | None, Any, Any]:
+    """Train one task (a progress bar on a terminal), check its gradients against the delta rule, and
+    write its loss curve and weights. Returns the summary row, and the model and data (None if skipped)."""
+    print(f"   {task.name}: {task.why}")
+    try:
+        X, y = datasets.load(task.name)
+    except ImportError as err:  # the digits come with scikit-learn
+        print(f"      skipped: {err}")
+        return DemoResult(task.name, files=["(skipped: needs scikit-learn)"]), None, None, None
+    if task.name == "digits":
+        X = X / 16.0  # pixels 0..16
+    targets = y if task.loss == "softmax_ce" else y.reshape(-1, 1).astype(np.float64)
+    model = dense_network(task.sizes, task.activations, rng=0)
+    optimizer = (Adam if task.optimizer == "adam" else SGD)(model.parameters(), lr=task.lr)
+    history = fit(model, X, targets, task.loss, optimizer, task.epochs, batch_size=task.batch_size, rng=0)
+    with no_grad():
+        outputs = model(Tensor(X))
+    threshold = 0.5 if task.activations[-1] == "sigmoid" else 0.0  # probabilities, or logits
+    result = DemoResult(task.name, float(np.mean(to_labels(outputs, threshold) == y)), history.epoch_losses[-1],
+                        *_delta_rule_difference(model, task, X, targets))
+    print(f"      model {'-'.join(map(str, task.sizes))} ({', '.join(task.activations)}), loss {task.loss}, "
+          f"{task.optimizer} lr {task.lr:g}, {task.epochs} epochs")
+    print(f"      after {task.epochs} epochs: loss {result.final_loss:.4g}, accuracy {result.accuracy:.4f}; "
+          f"autograd vs the delta rule: max |difference| {result.gradient_difference:.1e} "
+          f"(relative to the largest gradient: {result.relative_difference:.1e})")
+    if plots:
+        result.files.append(os.path.basename(_plot_losses(history, os.path.join(out, f"{task.name}_loss.png"),
+                                                          f"{task.name}: {task.loss} loss")))
+    model.save(os.path.join(out, f"{task.name}_weights.npz"))
+    result.files.append(f"{task.name}_weights.npz")
+    return result, model, X, targets
+
+
+def _delta_rule_difference(model: Module, task: DemoTask, X: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+    """The largest |autograd - delta rule| over the gradients of every weight and bias on all of X, and
+    that divided by the largest |gradient| (the gradients of a trained network are small)."""
+    linears = [layer for layer in model.layers if isinstance(layer, Linear)]
+    model.zero_grad()
+    LOSSES[task.loss](model(Tensor(X)), targets).backward()
+    activations, loss = task.delta_rule_network()
+    hand = delta_rule.backprop([layer.weight.data for layer in linears], [layer.bias.data for layer in linears],
+                               activations, X, targets, loss)
+    autograd = [layer.weight.grad for layer in linears] + [layer.bias.grad for layer in linears]
+    difference = max(float(np.max(np.abs(g - h))) for g, h in zip(autograd, hand.grad_weights + hand.grad_biases))
+    return difference, difference / max(float(np.max(np.abs(g))) for g in autograd)
+
+
+def _demo_seed_comparisons(out: str) -> DemoResult:
+    """Each seed's hand-derived update against autograd: a line per reference loss; the tables to deltas.txt."""
+    tables = []
+    for name in compare.SEEDS:
+        try:
+            comparison = compare.compare_seed(name)
+        except ImportError as err:  # seed 001's digits come with scikit-learn
+            print(f"   {name}: skipped ({err})")
+            continue
+        tables.append(str(comparison))
+        for reference in comparison.references:
+            print(f"   {name} vs autograd on {reference.key}: {reference.summary()}")
+    with atomic_write(os.path.join(out, "deltas.txt")) as fh:
+        fh.write("\n".join(tables).encode())
+    print("   what each difference means: deltas.txt, docs/deltas.md and notebook 6")
+    return DemoResult("seeds", files=["deltas.txt"])
+
+
+def _write_graph(graph: Graph, out: str, name: str, drawing: bool) -> str:
+    """`graph` as out/name.svg, or as DOT source in out/name.dot without Graphviz; returns the file name."""
+    if drawing:
+        return os.path.basename(graph.save(os.path.join(out, name + ".svg")))
+    with atomic_write(os.path.join(out, name + ".dot")) as fh:
+        fh.write(graph.source.encode())
+    return name + ".dot"
+
+
+def _demo_summary(results: list[DemoResult]) -> str:
+    """The summary table: task, accuracy, final loss, gradient check, files."""
+    def number(value: float | None, form: str) -> str:
+        return "-" if value is None else format(value, form)
+
+    lines = [f"{'task':<8} {'accuracy':>8} {'final loss':>10} {'grad check: max |diff|':>22}  files",
+             f"{'':<8} {'':>8} {'':>10} {'absolute':>10} {'relative':>10}"]
+    for r in results:
+        lines.append(f"{r.task:<8} {number(r.accuracy, '.4f'):>8} {number(r.final_loss, '.4g'):>10} "
+                     f"{number(r.gradient_difference, '.1e'):>10} {number(r.relative_difference, '.1e'):>10}  "
+                     f"{', '.join(r.files)}")
+    return "\n".join(lines) + "\n"
 
 
 # ---- the parser -------------------------------------------------------------------------------
@@ -231,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="micrograd-like", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("demo", help="a tour: backward, gradcheck, graphs, and training AND and XOR")
+    p = commands.add_parser("demo", help="a tour: backward, gradcheck, graphs, training AND, XOR and the digits, "
+                                         "and the hand-derived deltas checked against autograd")
     p.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
     p.set_defaults(run=demo, subparser=p)
 
@@ -262,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", metavar="PATH", help="draw the graph of the final loss (.svg, .png, .pdf, .dot)")
     p.add_argument("--save", metavar="PATH", help="save the trained weights (.npz)")
     p.set_defaults(run=train, subparser=p)
+    compare.add_commands(commands)
+    reproduce.add_commands(commands)
     return parser
 
 
