@@ -126,7 +126,7 @@ class Reference:
         return "disagrees at " + ", ".join(wrong) + ("; agrees at " + ", ".join(right) if right else "")
 
 
-@dataclass
+@dataclass(repr=False)
 class DeltaComparison:
     """A hand-derived rule against autograd on the same network, weights and batch, for one or more
     reference losses (``comparison["stated"]``, ``comparison["half_sse"]``, ...)."""
@@ -145,6 +145,9 @@ class DeltaComparison:
     @property
     def keys(self) -> list[str]:
         return [reference.key for reference in self.references]
+
+    def __repr__(self) -> str:  # the full table, not every array (a notebook cell's last line shows this)
+        return str(self)
 
     def __str__(self) -> str:
         lines = [self.title, f"hand: {self.hand_rule}",

@@ -110,14 +110,13 @@ def test_demo_trains_and_and_xor_and_writes_its_pictures(tmp_path):
     assert {"expression.svg", "neuron.svg"} <= drawn if dot_available() else {"expression.dot", "neuron.dot"} <= drawn
 
 
-def test_without_matplotlib_plot_is_an_argparse_error_and_demo_skips_its_pngs(tmp_path, monkeypatch, capsys):
+def test_without_matplotlib_plot_is_an_argparse_error(tmp_path, monkeypatch, capsys):
+    # (the demo without matplotlib is tested in test_demo.py)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes it look uninstalled
     with pytest.raises(SystemExit) as exit_:
         main(["train", "xor", "--plot", str(tmp_path / "loss.png")])
     assert exit_.value.code == 2
     assert "--plot needs matplotlib" in capsys.readouterr().err
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.count("no loss curve: matplotlib is not installed") == 2
     assert not list(tmp_path.glob("*.png"))
 
 
