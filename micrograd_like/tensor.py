@@ -318,6 +318,20 @@ class Tensor(Node):
         x = self.data
         return Tensor._make(np.maximum(x, 0), (self,), (lambda g: g * (x > 0),), "ReLU")
 
+    def softplus(self) -> Tensor:
+        """log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so it never overflows.   vjp(g) = g sigmoid(x)."""
+        x = self.data
+        s = _stable_sigmoid(x)
+        return Tensor._make(np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), (self,), (lambda g: g * s,), "softplus")
+
+    def clip(self, low: float, high: float) -> Tensor:
+        """x limited to [low, high].   vjp(g) = g where low <= x <= high, else 0 (as PyTorch's clamp)."""
+        if not low <= high:
+            raise ValueError(f"clip: low ({low}) must not be greater than high ({high})")
+        x = self.data
+        inside = (x >= low) & (x <= high)
+        return Tensor._make(np.clip(x, low, high), (self,), (lambda g: g * inside,), "clip")
+
     # ---- reductions ------------------------------------------------------------------------
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:

@@ -10,7 +10,7 @@ from . import datasets, init, losses, metrics, optim, train
 from .init import initial_weights
 from .layers import ACTIVATIONS, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, dense_network
 from .losses import (LOSSES, bce_loss, bce_with_logits_loss, half_sse_loss, l2_penalty, max_margin_loss, mse_loss,
-                     softmax_cross_entropy, softplus)
+                     softmax_cross_entropy)
 from .metrics import accuracy, classification_report, confusion_matrix, to_labels
 from .module import Module
 from .optim import SGD, Adam, linear_decay
@@ -22,7 +22,7 @@ __all__ = [
     "Linear", "ReLU", "Tanh", "Sigmoid", "Identity", "Sequential", "dense_network", "ACTIVATIONS",
     "initial_weights",
     "mse_loss", "half_sse_loss", "bce_loss", "bce_with_logits_loss", "softmax_cross_entropy", "max_margin_loss",
-    "l2_penalty", "softplus", "LOSSES",
+    "l2_penalty", "LOSSES",
     "SGD", "Adam", "linear_decay",
     "accuracy", "confusion_matrix", "classification_report", "to_labels",
     "fit", "training_steps", "batches", "History", "Step",

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from micrograd_like import Tensor, stack
+from micrograd_like import Tensor
 
 
 def _tensors(name: str, outputs: Any, targets: Any) -> tuple[Tensor, Tensor]:
@@ -43,17 +43,8 @@ def bce_loss(probabilities: Any, targets: Any, eps: float = 1e-12) -> Tensor:
     gets no gradient. Prefer `bce_with_logits_loss`, which has neither problem.
     """
     p, y = _tensors("bce_loss", probabilities, targets)
-    # clip(p) = p - relu(p - (1 - eps)) + relu(eps - p): p inside the interval, the nearest bound outside
-    p = p - (p - (1 - eps)).relu() + (eps - p).relu()
+    p = p.clip(eps, 1 - eps)
     return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
-
-
-def softplus(x: Tensor) -> Tensor:
-    """log(1 + e^x), computed as the log-sum-exp of (0, x) by the engine's `log_softmax`, so it never
-    overflows (softplus(1000) = 1000).   d softplus(x)/dx = sigmoid(x)."""
-    pairs = stack([Tensor(np.zeros(x.shape, dtype=x.dtype)), x], axis=-1)
-    # log_softmax(0, x)[0] = 0 - logsumexp(0, x) = -softplus(x)
-    return -pairs.log_softmax(axis=-1)[..., 0]
 
 
 def bce_with_logits_loss(logits: Any, targets: Any) -> Tensor:
@@ -63,7 +54,7 @@ def bce_with_logits_loss(logits: Any, targets: Any) -> Tensor:
     (no probability is ever rounded to 0 or 1).   dL/dz = (sigmoid(z) - y) / n.
     """
     z, y = _tensors("bce_with_logits_loss", logits, targets)
-    return (softplus(z) - y * z).mean()
+    return (z.softplus() - y * z).mean()
 
 
 def softmax_cross_entropy(logits: Any, targets: Any) -> Tensor:

@@ -120,6 +120,9 @@ CASES = [
     Case("tanh", lambda x: x.tanh(), (rand(3, 4),)),
     Case("sigmoid", lambda x: x.sigmoid(), (rand(3, 4),)),
     Case("relu", lambda x: x.relu(), (rand(3, 4),)),
+    Case("softplus", lambda x: x.softplus(), (rand(3, 4) * 5,),
+         lambda torch, x: torch.nn.functional.softplus(x)),
+    Case("clip", lambda x: x.clip(-0.3, 0.4), (rand(3, 4),)),
     *[Case(f"softmax(axis={axis})", lambda x, a=axis: x.softmax(a), (rand(2, 3, 4),)) for axis in (0, 1, -1)],
     *[Case(f"log_softmax(axis={axis})", lambda x, a=axis: x.log_softmax(a), (rand(2, 3, 4),)) for axis in (0, 1, -1)],
     # shapes
@@ -407,3 +410,24 @@ def test_log_of_zero_is_minus_infinity_with_a_warning_not_a_silent_nan() -> None
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         out = Tensor([0.0, 1.0]).log()
     assert out.data[0] == -np.inf and out.data[1] == 0.0
+
+
+def test_softplus_is_log_one_plus_exp_and_stays_finite_at_1000() -> None:
+    x = Tensor(np.array([-1000.0, -2.0, 0.0, 3.0, 1000.0]), requires_grad=True)
+    y = x.softplus()
+    assert np.allclose(y.data[1:4], np.log(1 + np.exp(x.data[1:4])), rtol=1e-15, atol=0)
+    assert y.data[0] == 0.0 and y.data[4] == 1000.0
+    y.sum().backward()
+    # d softplus/dx = sigmoid(x); at -1000 it is e^-1000, below the smallest float
+    assert np.allclose(x.grad[1:4], 1 / (1 + np.exp(-x.data[1:4])), rtol=1e-15, atol=0)
+    assert x.grad[0] == 0.0 and x.grad[4] == 1.0
+
+
+def test_clip_passes_the_gradient_only_inside_the_interval() -> None:
+    x = Tensor(np.array([-2.0, -1.0, 0.5, 1.0, 3.0]), requires_grad=True)
+    y = x.clip(-1.0, 1.0)
+    assert list(y.data) == [-1.0, -1.0, 0.5, 1.0, 1.0]
+    y.sum().backward()
+    assert list(x.grad) == [0.0, 1.0, 1.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match="low .* must not be greater than high"):
+        x.clip(1.0, -1.0)
