@@ -35,9 +35,11 @@ def unbroadcast(grad: Array, shape: tuple) -> Array:
     """
     if grad.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+    added = grad.ndim - len(shape)
+    if added:
+        grad = grad.sum(axis=tuple(range(added)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
 def _as_array(data: Any, dtype: Any = None) -> Array:
@@ -106,15 +108,14 @@ class Tensor(Node):
         for parent, vjp in zip(self.parents, self.vjps):
             if parent.requires_grad:
                 g = vjp(grad)
-                if parent.grad is None:
-                    # A node's grad is an array of its own (never a view of, or the same array as,
-                    # another node's grad), so it can be added to in place: keep a fresh result
-                    # as it is, copy anything else.
-                    if g is grad or g.base is not None or g.dtype != parent.data.dtype:
-                        g = np.array(g, dtype=parent.data.dtype)
-                    parent.grad = g
+                if g.dtype != parent.data.dtype:
+                    g = g.astype(parent.data.dtype)
+                if parent.grad is not None:
+                    parent.grad = parent.grad + g  # a new array: the engine never changes a grad in place
+                elif parent.parents or (g is not grad and g.base is None):
+                    parent.grad = g  # interior nodes may share one array (x + y hands both its own grad)
                 else:
-                    parent.grad += g
+                    parent.grad = g.copy()  # a leaf's grad is its own array: users and optimizers may change it
 
     def _seed_grad(self, grad: Any) -> None:
         if grad is None:
