@@ -71,6 +71,12 @@ def topological_order(root: Any) -> list:
     Iterative depth-first search, so a graph of any depth (a chain of a million nodes) is fine.
     A node reached along several paths appears once.
     """
+    return _depth_first(root, clear_interior_grads=False)
+
+
+def _depth_first(root: Any, clear_interior_grads: bool) -> list:
+    """`topological_order`; a backward pass also clears interior grads here, where each node's
+    parents are looked up anyway, rather than in a second walk over the graph."""
     order: list = []
     visited: set = set()
     stack: list = [root]
@@ -86,7 +92,10 @@ def topological_order(root: Any) -> list:
         visited.add(node)
         stack.append(node)
         stack.append(emit)
-        for parent in node.parents:
+        parents = node.parents
+        if parents and clear_interior_grads:
+            node.grad = node.NO_GRAD
+        for parent in parents:
             if parent not in visited:
                 stack.append(parent)
     return order
@@ -119,10 +128,7 @@ def backward(root: Any, grad: Any = None) -> None:
 
 def _start_pass(root: Any, grad: Any) -> list:
     """The nodes in topological order, interior grads cleared and the root's grad seeded."""
-    order = topological_order(root)
-    for node in order:
-        if node.parents:
-            node.grad = node.NO_GRAD
+    order = _depth_first(root, clear_interior_grads=True)
     root._seed_grad(grad)
     return order
 
