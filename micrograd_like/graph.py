@@ -71,12 +71,13 @@ def topological_order(root: Any) -> list:
     Iterative depth-first search, so a graph of any depth (a chain of a million nodes) is fine.
     A node reached along several paths appears once.
     """
-    return _depth_first(root, clear_interior_grads=False)
+    return _depth_first(root, clear_interior_grads=False, leaves=True)
 
 
-def _depth_first(root: Any, clear_interior_grads: bool) -> list:
-    """`topological_order`; a backward pass also clears interior grads here, where each node's
-    parents are looked up anyway, rather than in a second walk over the graph."""
+def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
+    """`topological_order`. A backward pass also clears interior grads here, where each node's parents
+    are looked up anyway (rather than in a second walk), and may leave out the leaves, which have no
+    chain-rule step to take."""
     order: list = []
     visited: set = set()
     stack: list = [root]
@@ -90,11 +91,15 @@ def _depth_first(root: Any, clear_interior_grads: bool) -> list:
         if node in visited:
             continue
         visited.add(node)
+        parents = node.parents
+        if not parents:
+            if leaves:
+                order.append(node)
+            continue
+        if clear_interior_grads:
+            node.grad = node.NO_GRAD
         stack.append(node)
         stack.append(emit)
-        parents = node.parents
-        if parents and clear_interior_grads:
-            node.grad = node.NO_GRAD
         for parent in parents:
             if parent not in visited:
                 stack.append(parent)
@@ -114,7 +119,7 @@ def backward_steps(root: Any, grad: Any = None) -> Iterator[Any]:
     them, and a leaf's `grad` keeps adding up over repeated backward passes until it is zeroed
     (`zero_grad()`). Interior nodes start each pass from zero, so they hold this pass's gradient.
     """
-    for node in reversed(_start_pass(root, grad)):
+    for node in reversed(_start_pass(root, grad, leaves=True)):
         node._chain_rule()
         yield node
 
@@ -122,13 +127,13 @@ def backward_steps(root: Any, grad: Any = None) -> Iterator[Any]:
 def backward(root: Any, grad: Any = None) -> None:
     """`backward_steps` run to the end (without stopping at each node): fill in `grad` for every
     node that `root` depends on."""
-    for node in reversed(_start_pass(root, grad)):
+    for node in reversed(_start_pass(root, grad, leaves=False)):
         node._chain_rule()
 
 
-def _start_pass(root: Any, grad: Any) -> list:
-    """The nodes in topological order, interior grads cleared and the root's grad seeded."""
-    order = _depth_first(root, clear_interior_grads=True)
+def _start_pass(root: Any, grad: Any, leaves: bool) -> list:
+    """The nodes in topological order (leaves only if asked), interior grads cleared, the root's grad seeded."""
+    order = _depth_first(root, clear_interior_grads=True, leaves=leaves)
     root._seed_grad(grad)
     return order
 

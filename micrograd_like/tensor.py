@@ -44,6 +44,8 @@ def unbroadcast(grad: Array, shape: tuple) -> Array:
 
 def _as_array(data: Any, dtype: Any = None) -> Array:
     """float64 by default; float16/32 arrays keep their dtype; ints and bools become float64."""
+    if type(data) is np.ndarray and data.dtype.kind == "f" and dtype is None:  # the common case, first
+        return data
     if isinstance(data, Tensor):
         raise TypeError("Tensor(...) got a Tensor; use t.detach() for a copy outside the graph")
     if isinstance(data, Value):
@@ -123,7 +125,7 @@ class Tensor(Node):
                 raise ValueError(f"backward: the output has shape {self.shape}; only a single number can be "
                                  f"differentiated without saying how. Reduce it (e.g. .sum()) or pass "
                                  f"grad= an array of shape {self.shape}")
-            grad = np.ones_like(self.data)
+            grad = np.array(1, self.data.dtype).reshape(self.data.shape)
         else:
             grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)  # a copy
             if grad.shape != self.shape:
@@ -278,13 +280,13 @@ class Tensor(Node):
         """
         other = self._coerce(other)
         x, y = self.data, other.data
+        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0]:  # the common case: no batch axes
+            return Tensor._make(x @ y, (self, other), (lambda g: g @ y.T, lambda g: x.T @ g), "@")
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError(f"matmul: needs arrays with at least one axis, got shapes {x.shape} and {y.shape}")
         inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
         if x.shape[-1] != inner_y:
             raise ValueError(f"matmul: shapes {x.shape} and {y.shape} do not align ({x.shape[-1]} != {inner_y})")
-        if x.ndim == 2 and y.ndim == 2:  # the common case: no batch axes to broadcast
-            return Tensor._make(x @ y, (self, other), (lambda g: g @ y.T, lambda g: x.T @ g), "@")
         out = _broadcasting("matmul", np.matmul, x, y)
         return Tensor._make(out, (self, other),
                             (lambda g: _matmul_vjp(g, x, y, 0), lambda g: _matmul_vjp(g, x, y, 1)), "@")
@@ -310,20 +312,24 @@ class Tensor(Node):
         return Tensor._make(t, (self,), (lambda g: g * (1 - t * t),), "tanh")
 
     def sigmoid(self) -> Tensor:
-        """s(x) = 1 / (1 + e^-x).   vjp(g) = g s(x) (1 - s(x)).   Never overflows (uses e^-|x|)."""
-        s = _stable_sigmoid(self.data)
-        return Tensor._make(s, (self,), (lambda g: g * s * (1 - s),), "sigmoid")
+        """s(x) = 1 / (1 + e^-x).   vjp(g) = g s(x) (1 - s(x)).
+
+        Computed as e^-log(1 + e^-x), whose log(1 + e^-x) numpy evaluates without overflow (logaddexp):
+        exact to rounding for every x, 0 and 1 at -+1000."""
+        s = _sigmoid(self.data)
+        return Tensor._make(s, (self,), (lambda g: g * (s - s * s),), "sigmoid")
 
     def relu(self) -> Tensor:
-        """max(0, x).   vjp(g) = g where x > 0, else 0."""
-        x = self.data
-        return Tensor._make(np.maximum(x, 0), (self,), (lambda g: g * (x > 0),), "ReLU")
+        """max(0, x).   vjp(g) = g where x > 0, else 0 (0 at x = 0, as in PyTorch).
+
+        The 0-or-1 factor is computed as sign(max(0, x)): one fast ufunc call, on small arrays and large."""
+        out = np.maximum(self.data, 0)
+        return Tensor._make(out, (self,), (lambda g: g * np.sign(out),), "ReLU")
 
     def softplus(self) -> Tensor:
-        """log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so it never overflows.   vjp(g) = g sigmoid(x)."""
+        """log(1 + e^x), by numpy's logaddexp(0, x), which never overflows.   vjp(g) = g sigmoid(x)."""
         x = self.data
-        s = _stable_sigmoid(x)
-        return Tensor._make(np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), (self,), (lambda g: g * s,), "softplus")
+        return Tensor._make(np.logaddexp(0, x), (self,), (lambda g: g * _sigmoid(x),), "softplus")
 
     def clip(self, low: float, high: float) -> Tensor:
         """x limited to [low, high].   vjp(g) = g where low <= x <= high, else 0 (as PyTorch's clamp)."""
@@ -340,7 +346,7 @@ class Tensor(Node):
         shape = self.data.shape
         axis = _check_axis("sum", axis, shape)
         return Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims, len(shape))),), "sum")
+                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims)),), "sum")
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`.   vjp(g) = g / n copied back, n the number of elements averaged."""
@@ -348,7 +354,7 @@ class Tensor(Node):
         axis = _check_axis("mean", axis, shape)
         n = self.data.size if axis is None else int(np.prod([shape[a] for a in axis]))
         return Tensor._make(self.data.mean(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims, len(shape)) / n),), "mean")
+                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims) / n),), "mean")
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Max over `axis`.   vjp(g) = g at the position of the maximum (shared equally among ties)."""
@@ -361,7 +367,7 @@ class Tensor(Node):
         winners = x == m
         share = winners / winners.sum(axis=axis, keepdims=True)
         out = m if keepdims else (m.reshape(()) if axis is None else np.squeeze(m, axis=axis))
-        return Tensor._make(out, (self,), (lambda g: share * _keep_dims(g, axis, keepdims, x.ndim),), "max")
+        return Tensor._make(out, (self,), (lambda g: share * _keep_dims(g, axis, keepdims),), "max")
 
     def softmax(self, axis: int = -1) -> Tensor:
         """s_i = e^(x_i) / sum_j e^(x_j) along `axis`.   vjp(g) = s * (g - sum(g * s)).
@@ -473,7 +479,8 @@ class Function:
         y = Cube.apply(t)            # t is a Tensor; forward and backward see numpy arrays
 
     Check a new op with `gradcheck(Cube.apply, [t])`. Non-Tensor extra arguments of `apply`
-    are passed to `forward` as they are and get no gradient.
+    are passed to `forward` as they are and get no gradient. `ctx.needs_input_grad` tells
+    `backward` which Tensor inputs need a gradient (it may return None for the others).
     """
 
     @staticmethod
@@ -487,23 +494,33 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         ctx = _Context()
-        tensors = tuple(a for a in args if isinstance(a, Tensor))
-        out = np.asarray(cls.forward(ctx, *(a.data if isinstance(a, Tensor) else a for a in args)))
+        tensors, arrays, needs_grad = [], [], []
+        for a in args:  # (a loop, not three comprehensions: this runs once per op)
+            if isinstance(a, Tensor):
+                tensors.append(a)
+                needs_grad.append(a.requires_grad)
+                a = a.data
+            arrays.append(a)
+        ctx.needs_input_grad = tuple(needs_grad)
+        out = cls.forward(ctx, *arrays)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
         if out.dtype.kind != "f":
             raise TypeError(f"{cls.__name__}.forward must return a float array, got dtype {out.dtype}")
-        cache: dict = {}
+        backward = cls.backward
+        last: list = [None, ()]  # the last incoming gradient, and the gradients backward made of it
 
         def vjp_of(i: int) -> Callable[[Array], Array]:
             def vjp(g: Array) -> Array:
-                if cache.get("g") is not g:  # backward once per incoming gradient, for all inputs
-                    grads = cls.backward(ctx, g)
+                if last[0] is not g:  # backward once per incoming gradient, for all inputs
+                    grads = backward(ctx, g)
                     grads = grads if isinstance(grads, tuple) else (grads,)
                     if len(grads) != len(tensors):
                         raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients "
                                          f"for {len(tensors)} tensor inputs")
-                    cache["g"], cache["grads"] = g, grads
-                grad = cache["grads"][i]
-                shape = tensors[i].shape
+                    last[:] = g, grads
+                grad = last[1][i]
+                shape = tensors[i].data.shape
                 if grad is None:
                     return np.zeros(shape)
                 grad = np.array(grad)  # a copy: backward may hand back an array it keeps, or one array twice
@@ -513,7 +530,7 @@ class Function:
                 return grad
             return vjp
 
-        return Tensor._make(out, tensors, tuple(vjp_of(i) for i in range(len(tensors))), cls.__name__)
+        return Tensor._make(out, tuple(tensors), tuple(map(vjp_of, range(len(tensors)))), cls.__name__)
 
 
 class _Context:
@@ -530,10 +547,9 @@ def _broadcasting(name: str, fn: Callable, x: Array, y: Array) -> Array:
                          f"(numpy pairs axes from the right; each pair must be equal or contain a 1)") from None
 
 
-def _stable_sigmoid(x: Array) -> Array:
-    e = np.exp(-np.abs(x))  # never overflows
-    s = 1 / (1 + e)  # s(|x|)
-    return np.where(x >= 0, s, e * s)  # s(-|x|) = e^-|x| / (1 + e^-|x|)
+def _sigmoid(x: Array) -> Array:
+    """1 / (1 + e^-x) = e^-log(1 + e^-x): logaddexp(0, -x) never overflows, and e^-(big) is 0, not nan."""
+    return np.exp(-np.logaddexp(0, -x))
 
 
 def _check_axis(name: str, axis: Any, shape: tuple) -> Any:
@@ -553,12 +569,11 @@ def _check_axis(name: str, axis: Any, shape: tuple) -> Any:
     return axes
 
 
-def _keep_dims(g: Array, axis: Any, keepdims: bool, ndim: int) -> Array:
-    """Put back the axes a reduction removed, so g broadcasts against the input."""
-    if keepdims:
+def _keep_dims(g: Array, axis: Any, keepdims: bool) -> Array:
+    """Put back the axes a reduction removed, so g broadcasts against the input
+    (a reduction over all axes left a single number, which broadcasts as it is)."""
+    if keepdims or axis is None:
         return g
-    if axis is None:
-        return np.reshape(g, (1,) * ndim)
     return np.expand_dims(g, axis)
 
 

@@ -188,3 +188,36 @@ def test_softmax_cross_entropy_errors_name_the_problem():
 def test_max_margin_loss_refuses_zero_one_targets():
     with pytest.raises(ValueError, match="-1 or \\+1.*2 \\* y - 1"):
         max_margin_loss(leaf(A), BITS)
+
+
+# ---- the squared errors are one node each: the same numbers as the composed graph ---------------
+
+@pytest.mark.parametrize("loss, composed", [
+    (mse_loss, lambda a, y: ((a - y) ** 2).mean()),
+    (half_sse_loss, lambda a, y: 0.5 * ((a - y) ** 2).sum()),
+])
+def test_squared_errors_match_the_graph_of_their_formula_for_outputs_and_learnable_targets(loss, composed):
+    a, y = leaf(A), leaf(Y)
+    fused = loss(a, y)
+    fused.backward()
+    a2, y2 = leaf(A), leaf(Y)
+    reference = composed(a2, y2)
+    reference.backward()
+    assert fused.item() == pytest.approx(reference.item(), rel=1e-14)
+    np.testing.assert_allclose(a.grad, a2.grad, rtol=1e-13)
+    np.testing.assert_allclose(y.grad, y2.grad, rtol=1e-13)
+    assert gradcheck(loss, [leaf(A), leaf(Y)])
+    assert len(fused.topological_order()) == 3  # a, y and the loss: one node, not four
+
+
+def test_squared_errors_keep_float32_and_stay_finite_at_plus_minus_1000():
+    a = Tensor(np.array([[1000.0, -1000.0]], dtype=np.float32), requires_grad=True)
+    loss = mse_loss(a, np.array([[-1000.0, 1000.0]], dtype=np.float32))
+    loss.backward()
+    assert loss.dtype == np.float32 and a.grad.dtype == np.float32
+    assert loss.item() == 4e6 and np.all(np.isfinite(a.grad))
+
+
+def test_mse_of_empty_outputs_is_an_error_not_nan():
+    with pytest.raises(ValueError, match=r"mse_loss: the outputs are empty \(shape \(0, 3\)\)"):
+        mse_loss(leaf(np.zeros((0, 3))), np.zeros((0, 3)))

@@ -375,6 +375,29 @@ def test_backward_runs_once_per_incoming_gradient_with_several_inputs() -> None:
     assert gradcheck(lambda x, y, z: WeightedSum.apply(x, 2.0, y, -1.0, z, 3.0), [x, y, z])
 
 
+def test_backward_is_told_which_inputs_need_a_gradient() -> None:
+    seen = []
+
+    class Mul(Function):
+        """x y.   vjp = (g y, g x)."""
+
+        @staticmethod
+        def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            ctx.x, ctx.y = x, y
+            return x * y
+
+        @staticmethod
+        def backward(ctx: Any, g: np.ndarray) -> tuple:
+            seen.append(ctx.needs_input_grad)
+            need_x, need_y = ctx.needs_input_grad
+            return (g * ctx.y if need_x else None), (g * ctx.x if need_y else None)
+
+    x = leaf(2.0, 5.0)
+    Mul.apply(x, Tensor([3.0, -1.0])).sum().backward()
+    assert seen == [(True, False)]
+    np.testing.assert_array_equal(x.grad, [3.0, -1.0])
+
+
 # ---- the shared graph machinery ---------------------------------------------------------
 
 def small_graph() -> tuple[Tensor, Tensor, Tensor]:
