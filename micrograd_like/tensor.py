@@ -35,11 +35,11 @@ def unbroadcast(grad: Array, shape: tuple) -> Array:
     """
     if grad.shape == shape:
         return grad
-    added = grad.ndim - len(shape)
-    if added:
-        grad = grad.sum(axis=tuple(range(added)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+    added = tuple(range(grad.ndim - len(shape)))
+    if grad.shape[len(added):] == shape:  # only leading axes added (a bias added to a batch)
+        return np.add.reduce(grad, axis=added)
+    stretched = tuple(len(added) + i for i, n in enumerate(shape) if n == 1 and grad.shape[len(added) + i] != 1)
+    return np.add.reduce(grad, axis=added + stretched, keepdims=True).reshape(shape)
 
 
 def _as_array(data: Any, dtype: Any = None) -> Array:
