@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from finite_differences import numeric_gradients
 
 from nn import delta_rule
 
@@ -47,22 +48,7 @@ def reference_loss(weights, biases, activations, x, y, loss):
 
 def central_differences(weights, biases, activations, x, y, loss, h=1e-6):
     """dLoss/dparam for every weight and bias, by (L(p + h) - L(p - h)) / 2h."""
-    grads = []
-    for params in (weights, biases):
-        layer_grads = []
-        for p in params:
-            g = np.zeros_like(p)
-            for index in np.ndindex(p.shape):
-                saved = p[index]
-                p[index] = saved + h
-                up = reference_loss(weights, biases, activations, x, y, loss)
-                p[index] = saved - h
-                down = reference_loss(weights, biases, activations, x, y, loss)
-                p[index] = saved
-                g[index] = (up - down) / (2 * h)
-            layer_grads.append(g)
-        grads.append(layer_grads)
-    return grads
+    return numeric_gradients(lambda W, b: reference_loss(W, b, activations, x, y, loss), weights, biases, h)
 
 
 def relative_error(analytic, numeric):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from finite_differences import numeric_gradients
 
 from nn.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
 
@@ -18,26 +19,6 @@ def mlp(weights, biases, activations, x):
         z = a @ W + b
         a = {"tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.where(v > 0, v, 0.0)}[f](z)
     return a
-
-
-def numeric_gradients(loss_of_params, weights, biases, h=1e-5):
-    """Central differences of ``loss_of_params(weights, biases)`` for every entry."""
-    result = []
-    for params in (weights, biases):
-        grads = []
-        for p in params:
-            g = np.zeros_like(p)
-            for index in np.ndindex(p.shape):
-                saved = p[index]
-                p[index] = saved + h
-                up = loss_of_params(weights, biases)
-                p[index] = saved - h
-                down = loss_of_params(weights, biases)
-                p[index] = saved
-                g[index] = (up - down) / (2 * h)
-            grads.append(g)
-        result.append(grads)
-    return result
 
 
 def assert_close_lists(actual, expected, rel=1e-7):
