@@ -14,11 +14,11 @@ from .frames import backward_frames, show_frames
 from .gradcheck import GradcheckError, gradcheck
 from .graph import backward_steps, is_grad_enabled, no_grad, scope, topological_order
 from .memory import keep_freed_memory
-from .tensor import Function, Tensor, concatenate, stack, unbroadcast
+from .tensor import Function, Tensor, concatenate, linear, stack, unbroadcast
 from .value import Value
 
 __all__ = [
-    "Value", "Tensor", "Function", "concatenate", "stack", "unbroadcast",
+    "Value", "Tensor", "Function", "linear", "concatenate", "stack", "unbroadcast",
     "no_grad", "is_grad_enabled", "scope", "topological_order", "backward_steps",
     "gradcheck", "GradcheckError", "draw_dot", "backward_frames", "show_frames", "Graph", "GraphvizNotFound", "dot_available",
 ]

@@ -15,7 +15,7 @@ terms of those names only: the walk knows nothing about any particular op.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ContextDecorator, contextmanager
 from typing import Any, Iterator
 
 
@@ -37,18 +37,25 @@ def is_grad_enabled() -> bool:
     return RECORDING.enabled
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
+class no_grad(ContextDecorator):
     """Inside this block, ops compute their data but record no graph (no parents, nothing to backprop).
 
     Use it for evaluation, and for parameter updates that must not become part of the graph.
+    Also a decorator: under `@no_grad()` a whole function runs without recording.
+    (A class rather than a generator-based context manager, because a training loop enters it at
+    every step; it keeps a stack of previous states, so one instance may be entered again inside
+    itself, as a decorated function that calls itself does.)
     """
-    previous = RECORDING.enabled
-    RECORDING.enabled = False
-    try:
-        yield
-    finally:
-        RECORDING.enabled = previous
+
+    def __init__(self) -> None:
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(RECORDING.enabled)
+        RECORDING.enabled = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        RECORDING.enabled = self._previous.pop()
 
 
 @contextmanager
@@ -92,7 +99,7 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
             continue
         visited.add(node)
         parents = node.parents
-        if not parents:
+        if not parents:  # a leaf (reached only when leaves are listed, or as the root)
             if leaves:
                 order.append(node)
             continue
@@ -100,9 +107,14 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
             node.grad = node.NO_GRAD
         stack.append(node)
         stack.append(emit)
-        for parent in parents:
-            if parent not in visited:
-                stack.append(parent)
+        if leaves:
+            for parent in parents:
+                if parent not in visited:
+                    stack.append(parent)
+        else:  # look past the leaves here rather than push them only to pop them again
+            for parent in parents:
+                if parent.parents and parent not in visited:
+                    stack.append(parent)
     return order
 
 

@@ -10,14 +10,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from micrograd_like import Tensor
+from micrograd_like import Tensor, linear
 
 from .init import RandomSource, initial_weights, make_rng
 from .module import Module
 
 
 class Linear(Module):
-    """y = x @ weight + bias, with `weight` of shape (n_in, n_out) and `bias` of shape (n_out,).
+    """y = x @ weight + bias, with `weight` of shape (n_in, n_out) and `bias` of shape (n_out,):
+    one `linear` node in the graph.
 
     The initial arrays are drawn by `init` (a scheme of `nn.init`) from `rng`, or given as `weight`
     and `bias` (copied). Freeze a part with ``layer.freeze("bias")``.
@@ -41,7 +42,7 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.n_in:
             raise ValueError(f"Linear({self.n_in} -> {self.n_out}): expects inputs with {self.n_in} features "
                              f"in the last axis, got shape {x.shape}")
-        return x @ self.weight + self.bias
+        return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         frozen = [name for name, t in (("weight", self.weight), ("bias", self.bias)) if not t.requires_grad]

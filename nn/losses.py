@@ -17,8 +17,8 @@ from micrograd_like import Function, Tensor
 
 def _tensors(name: str, outputs: Any, targets: Any) -> tuple[Tensor, Tensor]:
     outputs = outputs if isinstance(outputs, Tensor) else Tensor(outputs)
-    targets = targets if isinstance(targets, Tensor) else Tensor(np.asarray(targets, dtype=outputs.dtype))
-    if outputs.shape != targets.shape:
+    targets = targets if isinstance(targets, Tensor) else Tensor(np.asarray(targets, dtype=outputs.data.dtype))
+    if outputs.data.shape != targets.data.shape:
         raise ValueError(f"{name}: outputs have shape {outputs.shape} but targets have shape {targets.shape}; "
                          f"they must be equal (reshape the targets, e.g. y.reshape(-1, 1) for one output column)")
     return outputs, targets
@@ -38,7 +38,8 @@ class SquaredError(Function):
 
     @staticmethod
     def backward(ctx: Any, g: np.ndarray) -> tuple:
-        grad_a = (2 * ctx.c) * g * ctx.error
+        scale = 2 * ctx.c * float(g)  # g is 0-d: the loss is one number
+        grad_a = ctx.error if scale == 1 else ctx.error * scale  # 1 for half the SSE, the usual seed
         return grad_a, (-grad_a if ctx.needs_input_grad[1] else None)
 
 

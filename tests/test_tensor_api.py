@@ -398,6 +398,46 @@ def test_backward_is_told_which_inputs_need_a_gradient() -> None:
     np.testing.assert_array_equal(x.grad, [3.0, -1.0])
 
 
+class Sum2(Function):
+    """x + y, whose backward hands back the incoming gradient itself, once for each input."""
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x + y
+
+    @staticmethod
+    def backward(ctx: Any, g: np.ndarray) -> tuple:
+        ctx.kept = g
+        return g, g
+
+
+def test_each_leaf_gets_its_own_gradient_array_whatever_backward_hands_back() -> None:
+    x, y = leaf(1.0, 2.0), leaf(3.0, 4.0)
+    out = Sum2.apply(x, y)
+    out.backward(np.array([1.0, 1.0]))
+    x.grad *= 10  # as an optimizer might, in place
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(out.grad, [1.0, 1.0])
+
+
+def test_a_functions_gradients_come_back_in_each_inputs_dtype() -> None:
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    y = leaf(3.0, 4.0)
+    out = Sum2.apply(x, y)
+    out.backward(np.array([0.5, 0.25]))
+    assert out.dtype == np.float64
+    assert x.grad.dtype == np.float32 and y.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad, [0.5, 0.25])
+
+
+def test_an_input_switched_to_requires_grad_after_the_forward_pass_is_a_clear_error() -> None:
+    x, y = Tensor([1.0, 2.0]), leaf(3.0, 4.0)
+    out = Sum2.apply(x, y)
+    x.requires_grad = True
+    with pytest.raises(RuntimeError, match="requires_grad=True after its forward pass"):
+        out.sum().backward()
+
+
 # ---- the shared graph machinery ---------------------------------------------------------
 
 def small_graph() -> tuple[Tensor, Tensor, Tensor]:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
-from micrograd_like import Tensor, concatenate, gradcheck, stack
+from micrograd_like import Tensor, concatenate, gradcheck, linear, stack
 
 rng = np.random.default_rng(1234)
 
@@ -107,6 +107,14 @@ CASES = [
     Case("vector @ batch", lambda x, y: x @ y, (rand(3), rand(2, 3, 4))),
     Case("ndarray @ x", lambda x: np.ones((2, 3)) @ x, (rand(3, 4),),
          lambda torch, x: torch.ones((2, 3), dtype=torch.float64) @ x),
+    # a dense layer as one node (a batch of rows), and the shapes it computes as x @ W + b
+    Case("linear(x, W, b)", linear, (rand(5, 3), rand(3, 4), rand(4)), lambda torch, x, w, b: torch.addmm(b, x, w)),
+    Case("linear(x, W, b) * x.sum(): x used twice", lambda x, w, b: linear(x, w, b) * x.sum(),
+         (rand(5, 3), rand(3, 4), rand(4)), lambda torch, x, w, b: torch.addmm(b, x, w) * x.sum()),
+    Case("linear of one sample", linear, (rand(3), rand(3, 4), rand(4)), lambda torch, x, w, b: x @ w + b),
+    Case("linear of a stack of batches", linear, (rand(2, 5, 3), rand(3, 4), rand(4)),
+         lambda torch, x, w, b: x @ w + b),
+    Case("linear with a bias of shape (1,)", linear, (rand(5, 3), rand(3, 4), rand(1)), lambda torch, x, w, b: x @ w + b),
     # reductions over every kind of axis, with and without keepdims
     *[Case(f"sum(axis={axis}, keepdims={keep})", lambda x, a=axis, k=keep: x.sum(axis=a, keepdims=k), (rand(2, 3, 4),))
       for axis in AXES for keep in (False, True)],
@@ -245,6 +253,46 @@ def test_matmul_gradients_are_the_textbook_formulas() -> None:
     (tx @ tw).backward(g)
     np.testing.assert_allclose(tx.grad, g @ w.T, rtol=1e-14)
     np.testing.assert_allclose(tw.grad, x.T @ g, rtol=1e-14)
+
+
+def test_linear_is_one_node_with_the_values_and_gradients_of_x_at_w_plus_b() -> None:
+    """linear's vjps are the layer's delta rule: dL/dx = G W^T, dL/dW = x^T G, dL/db = column sums of G."""
+    x, w, b, g = rand(5, 3), rand(3, 4), rand(4), rand(5, 4)
+    fused, composed = leaves((x, w, b)), leaves((x, w, b))
+    out = linear(*fused)
+    assert out.op == "linear" and out.parents == tuple(fused)
+    out.backward(g)
+    (composed[0] @ composed[1] + composed[2]).backward(g)
+    np.testing.assert_allclose(out.data, x @ w + b, rtol=1e-14)
+    for mine, reference, by_hand in zip(fused, composed, (g @ w.T, x.T @ g, g.sum(axis=0))):
+        np.testing.assert_allclose(mine.grad, reference.grad, rtol=1e-14)
+        np.testing.assert_allclose(mine.grad, by_hand, rtol=1e-14)
+
+
+def test_linear_takes_arrays_as_constants() -> None:
+    w, b = Tensor(rand(3, 2), requires_grad=True), Tensor(rand(2), requires_grad=True)
+    x = rand(4, 3)
+    linear(x, w, b).sum().backward()
+    np.testing.assert_allclose(w.grad, x.sum(axis=0)[:, None] * np.ones((1, 2)), rtol=1e-14)
+    np.testing.assert_array_equal(b.grad, [4.0, 4.0])
+
+
+def test_linear_of_float32_inputs_and_float64_weights_is_float64_with_float32_input_gradients() -> None:
+    x = Tensor(rand(4, 3).astype(np.float32), requires_grad=True)
+    w, b = Tensor(rand(3, 2), requires_grad=True), Tensor(rand(2), requires_grad=True)
+    out = linear(x, w, b)
+    out.sum().backward()
+    assert out.dtype == np.float64 and x.grad.dtype == np.float32 and w.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad, np.ones((4, 2)) @ w.data.T, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("shapes", "message"), [
+    (((5, 3), (4, 2), (2,)), r"matmul: shapes \(5, 3\) and \(4, 2\) do not align"),
+    (((5, 3), (3, 2), (3,)), r"add: shapes \(5, 2\) and \(3,\) cannot be broadcast"),
+])
+def test_linear_of_shapes_that_do_not_fit_names_them(shapes: tuple, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        linear(*(Tensor(rand(*shape)) for shape in shapes))
 
 
 def test_vector_dot_product_gradients() -> None:

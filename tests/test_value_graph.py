@@ -93,6 +93,30 @@ def test_no_grad_is_restored_when_an_exception_leaves_the_block():
     assert (Value(2.0) * 3).parents != ()
 
 
+def test_no_grad_as_a_decorator_of_a_function_that_calls_itself_restores_recording():
+    states = []
+
+    @no_grad()
+    def depth(n: int) -> None:
+        states.append(is_grad_enabled())
+        if n:
+            depth(n - 1)
+
+    depth(3)
+    assert states == [False] * 4
+    assert is_grad_enabled()
+    assert (Value(2.0) * 3).parents != ()
+
+
+def test_one_no_grad_object_entered_twice_restores_recording_once_both_are_left():
+    block = no_grad()
+    with block:
+        with block:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
 def test_scope_tags_the_nodes_made_inside_it_with_a_path_of_names():
     x = Value(1.0)
     with scope("layer 0"):

@@ -4,6 +4,7 @@ Ours vs PyTorch vs the step's 8 bare matrix products in numpy (3 forward ``h @ W
 ``dW = h.T @ delta`` for the 3 layers and ``dX = delta @ W.T`` into layers 2 and 3), the floor any
 engine on numpy's matmul pays. The same step hand-written in numpy is shown for reference.
 The loss is the mean over the batch of -log_softmax(logits)[row, class]. Random data, seeded.
+Each engine writes a layer with its library's one-node op for x @ W + b (ours `linear`, PyTorch's `addmm`).
 """
 
 from __future__ import annotations
@@ -35,16 +36,16 @@ def _data() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
 
 
 def _ours(x, labels, params):
-    from micrograd_like import Tensor, no_grad
+    from micrograd_like import Tensor, linear, no_grad
 
     x = Tensor(x)
     rows = np.arange(BATCH)
     W1, b1, W2, b2, W3, b3 = params = [Tensor(p, requires_grad=True) for p in params]
 
     def step() -> float:
-        h1 = (x @ W1 + b1).relu()
-        h2 = (h1 @ W2 + b2).relu()
-        loss = -(h2 @ W3 + b3).log_softmax(axis=1)[rows, labels].mean()
+        h1 = linear(x, W1, b1).relu()
+        h2 = linear(h1, W2, b2).relu()
+        loss = -linear(h2, W3, b3).log_softmax(axis=1)[rows, labels].mean()
         loss.backward()
         with no_grad():
             for p in params:
@@ -63,9 +64,9 @@ def _torch(x, labels, params):
     W1, b1, W2, b2, W3, b3 = params = [torch.tensor(p, requires_grad=True) for p in params]
 
     def step() -> float:
-        h1 = torch.relu(x @ W1 + b1)
-        h2 = torch.relu(h1 @ W2 + b2)
-        loss = -torch.log_softmax(h2 @ W3 + b3, dim=1)[rows, labels].mean()
+        h1 = torch.relu(torch.addmm(b1, x, W1))
+        h2 = torch.relu(torch.addmm(b2, h1, W2))
+        loss = -torch.log_softmax(torch.addmm(b3, h2, W3), dim=1)[rows, labels].mean()
         loss.backward()
         with torch.no_grad():
             for p in params:
