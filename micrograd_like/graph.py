@@ -99,7 +99,7 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
             continue
         visited.add(node)
         parents = node.parents
-        if not parents:  # a leaf (reached only when leaves are listed, or as the root)
+        if not parents:
             if leaves:
                 order.append(node)
             continue
@@ -107,14 +107,9 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
             node.grad = node.NO_GRAD
         stack.append(node)
         stack.append(emit)
-        if leaves:
-            for parent in parents:
-                if parent not in visited:
-                    stack.append(parent)
-        else:  # look past the leaves here rather than push them only to pop them again
-            for parent in parents:
-                if parent.parents and parent not in visited:
-                    stack.append(parent)
+        for parent in parents:
+            if parent not in visited:
+                stack.append(parent)
     return order
 
 
