@@ -320,15 +320,24 @@ def test_a_wrong_shaped_gradient_from_backward_is_a_clear_error() -> None:
         Flatten.apply(x).sum().backward()
 
 
-def test_a_wrong_number_of_gradients_is_a_clear_error() -> None:
-    class Add(Function):
-        @staticmethod
-        def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return x + y
+class Sum2(Function):
+    """x + y, whose backward hands back the incoming gradient itself, once for each input."""
 
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x + y
+
+    @staticmethod
+    def backward(ctx: Any, g: np.ndarray) -> tuple:
+        ctx.kept = g
+        return g, g
+
+
+def test_a_wrong_number_of_gradients_is_a_clear_error() -> None:
+    class Add(Sum2):
         @staticmethod
         def backward(ctx: Any, g: np.ndarray) -> tuple:
-            return (g,)
+            return (g,)  # one gradient for two inputs
 
     with pytest.raises(ValueError, match="returned 1 gradients for 2 tensor inputs"):
         Add.apply(leaf(1.0), leaf(2.0)).sum().backward()
@@ -396,19 +405,6 @@ def test_backward_is_told_which_inputs_need_a_gradient() -> None:
     Mul.apply(x, Tensor([3.0, -1.0])).sum().backward()
     assert seen == [(True, False)]
     np.testing.assert_array_equal(x.grad, [3.0, -1.0])
-
-
-class Sum2(Function):
-    """x + y, whose backward hands back the incoming gradient itself, once for each input."""
-
-    @staticmethod
-    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x + y
-
-    @staticmethod
-    def backward(ctx: Any, g: np.ndarray) -> tuple:
-        ctx.kept = g
-        return g, g
 
 
 def test_each_leaf_gets_its_own_gradient_array_whatever_backward_hands_back() -> None:
