@@ -1,61 +1,106 @@
-"""The computation graph, shared by `Value` and `Tensor`.
+"""The computation graph and its one backward walk, shared by `Value` and `Tensor`.
 
-Every node (a `Value` or a `Tensor`) carries:
+The node protocol: everything below is written in terms of these names only, so the walk
+knows nothing about any particular op. Every node (a `Value` or a `Tensor`) has
 
-- ``data``      its value, computed by the forward pass;
-- ``grad``      d(root)/d(node), filled in by the backward pass;
-- ``parents``   the nodes it was computed from (empty for a leaf);
-- ``op``        the name of the operation that made it;
-- ``scope``     the names of the modules whose forward pass created it (for drawing).
+- ``data``       its value, computed by the forward pass (a float, or a numpy array);
+- ``grad``       d(root)/d(node) after a backward pass: a number / an array, or, after
+                 ``backward(create_graph=True)``, a node of the same kind that records how it
+                 was computed (so it can be differentiated again);
+- ``parents``    the nodes it was computed from (an empty tuple for a leaf);
+- ``op``         the name of the operation that made it ("" for a leaf);
+- ``label``      a name for drawing ("" if none);
+- ``scope``      the names of the modules whose forward pass created it (for drawing);
+- ``NO_GRAD``    (class attribute) what ``grad`` holds before anything flowed into it;
 
-and one method, ``_chain_rule()``, which pushes its own ``grad`` into its parents'
-``grad`` (the local step of the chain rule). Everything in this file is written in
-terms of those names only: the walk knows nothing about any particular op.
+and two methods:
+
+- ``_seed_grad(grad, create_graph)``  start a pass at this node: add d(root)/d(root) (1, or
+                                      the given ``grad``) into its ``grad``;
+- ``_chain_rule(create_graph)``       the local step of the chain rule: add this node's
+                                      contribution, (local derivative) x ``grad``, into each
+                                      parent's ``grad``. With ``create_graph`` the step is
+                                      computed with recorded ops, on nodes instead of numbers.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import ContextDecorator, contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 
 class _Recording:
-    """What new nodes record: whether to keep their parents, and the current module scope."""
+    """Whether new nodes record their parents, and the current module scope.
 
-    __slots__ = ("enabled", "scope")
+    `enabled` is True while no thread is inside `no_grad()`: then every op records, and checking
+    this one attribute is all an op pays. While some thread is inside `no_grad()`, `recording()`
+    asks which threads those are, so `no_grad()` in one thread never switches off another's graph.
+    """
+
+    __slots__ = ("enabled", "off", "scope")
 
     def __init__(self) -> None:
         self.enabled = True
+        self.off: dict[int, int] = {}  # thread id -> how many no_grad blocks it is inside
         self.scope: tuple[str, ...] = ()
 
 
 RECORDING = _Recording()
 
 
+def recording() -> bool:
+    """True if ops in this thread record a graph (the test an op makes, fast path first)."""
+    return RECORDING.enabled or threading.get_ident() not in RECORDING.off
+
+
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
-    return RECORDING.enabled
+    """True unless this thread is inside `no_grad()`."""
+    return recording()
 
 
 class no_grad(ContextDecorator):
     """Inside this block, ops compute their data but record no graph (no parents, nothing to backprop).
 
     Use it for evaluation, and for parameter updates that must not become part of the graph.
-    Also a decorator: under `@no_grad()` a whole function runs without recording.
+    Also a decorator: under `@no_grad()` a whole function runs without recording. It affects only
+    the thread that enters it, and may be nested (a decorated function may call itself).
     (A class rather than a generator-based context manager, because a training loop enters it at
-    every step; it keeps a stack of previous states, so one instance may be entered again inside
-    itself, as a decorated function that calls itself does.)
+    every step.)
     """
 
-    def __init__(self) -> None:
-        self._previous: list[bool] = []
-
     def __enter__(self) -> None:
-        self._previous.append(RECORDING.enabled)
-        RECORDING.enabled = False
+        _set_recording(False)
 
     def __exit__(self, *exc_info: object) -> None:
-        RECORDING.enabled = self._previous.pop()
+        _set_recording(True)
+
+
+class _enable_grad(ContextDecorator):
+    """Record in this thread even inside `no_grad()`: a create_graph pass records the backward pass."""
+
+    def __enter__(self) -> None:
+        self._depth = RECORDING.off.pop(threading.get_ident(), 0)
+        RECORDING.enabled = not RECORDING.off
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._depth:
+            RECORDING.off[threading.get_ident()] = self._depth
+            RECORDING.enabled = False
+
+
+_LOCK = threading.Lock()
+
+
+def _set_recording(on: bool) -> None:
+    thread = threading.get_ident()
+    with _LOCK:
+        depth = RECORDING.off.get(thread, 0) + (-1 if on else 1)
+        if depth > 0:
+            RECORDING.off[thread] = depth
+        else:
+            RECORDING.off.pop(thread, None)
+        RECORDING.enabled = not RECORDING.off
 
 
 @contextmanager
@@ -116,7 +161,7 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
 _EMIT = object()
 
 
-def backward_steps(root: Any, grad: Any = None) -> Iterator[Any]:
+def backward_steps(root: Any, grad: Any = None, create_graph: bool = False) -> Iterator[Any]:
     """Backpropagate from `root` one node at a time, yielding each node after its chain-rule step.
 
     Nodes come in reverse topological order, so when a node is yielded its own `grad` is final
@@ -125,24 +170,84 @@ def backward_steps(root: Any, grad: Any = None) -> Iterator[Any]:
     Gradients accumulate: a node reached along several paths sums the contributions of all of
     them, and a leaf's `grad` keeps adding up over repeated backward passes until it is zeroed
     (`zero_grad()`). Interior nodes start each pass from zero, so they hold this pass's gradient.
+    With `create_graph`, every grad the pass reaches is a node recording how it was computed
+    (adding to a leaf's earlier grad is recorded too).
     """
-    for node in reversed(_start_pass(root, grad, leaves=True)):
-        node._chain_rule()
-        yield node
+    order = _start_pass(root, grad, create_graph, leaves=True)
+    with _enable_grad() if create_graph else _NOTHING:
+        for node in reversed(order):
+            node._chain_rule(create_graph)
+            yield node
 
 
-def backward(root: Any, grad: Any = None) -> None:
+def backward(root: Any, grad: Any = None, create_graph: bool = False) -> None:
     """`backward_steps` run to the end (without stopping at each node): fill in `grad` for every
     node that `root` depends on."""
-    for node in reversed(_start_pass(root, grad, leaves=False)):
+    order = _start_pass(root, grad, create_graph, leaves=False)
+    if create_graph:
+        with _enable_grad():
+            for node in reversed(order):
+                node._chain_rule(True)
+        return
+    for node in reversed(order):
         node._chain_rule()
 
 
-def _start_pass(root: Any, grad: Any, leaves: bool) -> list:
+def _start_pass(root: Any, grad: Any, create_graph: bool, leaves: bool) -> list:
     """The nodes in topological order (leaves only if asked), interior grads cleared, the root's grad seeded."""
+    if not root.parents and (root.op or not getattr(root, "requires_grad", True)):
+        raise RuntimeError(f"backward: this {type(root).__name__} has no graph to backpropagate through: it was "
+                           f"computed under no_grad(), or from Tensors none of which has requires_grad=True. "
+                           f"Compute it outside no_grad(), from inputs made with requires_grad=True")
     order = _depth_first(root, clear_interior_grads=True, leaves=leaves)
-    root._seed_grad(grad)
+    root._seed_grad(grad, create_graph)
     return order
+
+
+class _Nothing:
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+
+_NOTHING = _Nothing()
+
+
+def grad(output: Any, inputs: Any, grad: Any = None, create_graph: bool = False) -> tuple:
+    """d(output)/d(input) for each of `inputs`, as a tuple, without touching any `.grad` attribute.
+
+    Numbers (for Values) / arrays (for Tensors) by default; with `create_graph=True`, Values /
+    Tensors that record how they were computed, so they can be differentiated again:
+
+        x = Value(1.0)
+        (dy,) = grad(x.tanh(), [x], create_graph=True)      # 1 - tanh(x)^2, as a graph
+        (d2y,) = grad(dy, [x])                                # -2 tanh(x) (1 - tanh(x)^2)
+
+    An input that `output` does not depend on gets 0 (a zero array for a Tensor). `grad` is
+    d(final)/d(output) for a non-scalar output, as in `backward`.
+    """
+    single = not isinstance(inputs, Sequence)
+    inputs = [inputs] if single else list(inputs)
+    if not inputs:
+        raise ValueError("grad: inputs is empty; pass the nodes to differentiate with respect to")
+    kind = type(output)
+    for i, node in enumerate(inputs):
+        if type(node) is not kind:
+            raise TypeError(f"grad: input {i} is a {type(node).__name__}, but the output is a {kind.__name__}; "
+                            f"differentiate with respect to nodes of the output's graph")
+    nodes = set(topological_order(output))
+    nodes.update(inputs)
+    saved = [(node, node.grad) for node in nodes]
+    try:
+        for node in nodes:
+            node.grad = node.NO_GRAD
+        backward(output, grad, create_graph)
+        return tuple(node._grad_or_zero(create_graph) for node in inputs)
+    finally:
+        for node, previous in saved:
+            node.grad = previous
 
 
 class Node:
@@ -150,13 +255,16 @@ class Node:
 
     __slots__ = ()
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Fill in `.grad` of every node this one depends on with d(self)/d(node).
 
-        Gradients accumulate (see `backward_steps`): call `zero_grad()` on the leaves
-        between independent passes.
+        Gradients accumulate (see `backward_steps`): call `zero_grad()` on the leaves between
+        independent passes. With `create_graph=True` every `.grad` is a node of the same kind that
+        records how it was computed, so it can be differentiated again (a leaf's grad then refers
+        to the graph, and so to the leaf: drop it with `zero_grad()`, or use `grad()`, which sets
+        no `.grad`).
         """
-        backward(self, grad)
+        backward(self, grad, create_graph)
 
     def backward_steps(self, grad: Any = None) -> Iterator[Any]:
         """Step-by-step `backward()`: yields each node right after its chain-rule step."""
@@ -174,3 +282,8 @@ class Node:
     @property
     def _op(self) -> str:
         return self.op
+
+    def _backward(self) -> None:
+        """micrograd's name for the local chain-rule step: set `out.grad = 1.0`, then call
+        `out._backward()`, then each parent's, in reverse topological order, as in the lecture."""
+        self._chain_rule()

@@ -8,8 +8,9 @@ faults, a quarter of the step's time (measured by `bench/`, workload `mlp`).
 
 `keep_freed_memory` sets glibc's two thresholds to the ceiling its own adaptive rule would reach
 (blocks up to 32 MB come from the heap, which is trimmed past 64 MB), so a process keeps up to 64 MB
-of freed memory for reuse. `micrograd_like` calls it once, on import; elsewhere (macOS, Windows, musl)
-it does nothing.
+of freed memory for reuse. It is a process-wide setting, so importing `micrograd_like` never makes it:
+a training loop (and `bench/`) calls `micrograd_like.keep_freed_memory()` once, explicitly. Elsewhere
+(macOS, Windows, musl) it does nothing.
 """
 
 from __future__ import annotations

@@ -1,16 +1,23 @@
 """`Tensor`: the same reverse-mode engine as `Value`, over numpy arrays.
 
 An op computes its result and, beside it, one *vector-Jacobian product* per parent: a function
-that turns d(root)/d(result) into that parent's share of d(root)/d(parent). Backward is then
-one rule for every op (`Tensor._chain_rule`):
+`vjp(g, out, *inputs)` that turns g = d(root)/d(result) into that parent's share of
+d(root)/d(parent). Backward is then one rule for every op (`Tensor._chain_rule`):
 
-    parent.grad += vjp(node.grad)
+    parent.grad += vjp(node.grad, node, *node.parents)
+
+In an ordinary backward pass g, out and the inputs are numpy arrays. Under
+`backward(create_graph=True)` they are the Tensors themselves, and the same formula, run on
+Tensors, records the backward pass as a graph that can be differentiated again. So a VJP is
+written with what works on both: arithmetic, `@`/`.dot`, `.T`, `.reshape`, `.transpose`,
+`.sum`, indexing, and the few functions in "what the VJPs are written with" below.
+Constant factors (masks, indices, shapes) may be computed from the data at forward time.
 
 Broadcasting is undone in one place, `unbroadcast`: an input that numpy stretched to a larger
 shape receives the sum of the gradient over the stretched axes.
 
-The VJPs close over their inputs' arrays, never over the result node, so a graph holds no
-reference cycles and is freed as soon as its root is dropped.
+A VJP receives its node and inputs as arguments and never keeps the result node, so a graph
+holds no reference cycles and is freed as soon as its root is dropped.
 """
 
 from __future__ import annotations
@@ -21,14 +28,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .graph import RECORDING, Node
+from .graph import RECORDING, Node, recording
 from .value import Value
 
 Array = np.ndarray
 
 
-def unbroadcast(grad: Array, shape: tuple) -> Array:
-    """Sum `grad` down to `shape`, undoing numpy broadcasting.
+def unbroadcast(grad: Any, shape: tuple) -> Any:
+    """Sum `grad` down to `shape`, undoing numpy broadcasting (an array, or a Tensor under create_graph).
 
     If x of shape (3,) was broadcast against (4, 3), each x[j] was used 4 times, so its
     gradient is the sum of the 4 gradients: sum over the leading axes numpy added, and over
@@ -37,9 +44,12 @@ def unbroadcast(grad: Array, shape: tuple) -> Array:
     if grad.shape == shape:
         return grad
     added = tuple(range(grad.ndim - len(shape)))
-    if grad.shape[len(added):] == shape:  # only leading axes added (a bias added to a batch)
-        return np.add.reduce(grad, axis=added)
     stretched = tuple(len(added) + i for i, n in enumerate(shape) if n == 1 and grad.shape[len(added) + i] != 1)
+    if isinstance(grad, Tensor):
+        return grad.sum(axis=added + stretched, keepdims=True).reshape(shape) if added + stretched \
+            else grad.reshape(shape)
+    if not stretched:  # only leading axes added (a bias added to a batch)
+        return np.add.reduce(grad, axis=added)
     return np.add.reduce(grad, axis=added + stretched, keepdims=True).reshape(shape)
 
 
@@ -67,9 +77,10 @@ class Tensor(Node):
     """An array node of a computation graph.
 
     `data` is the numpy array, `grad` is d(root)/d(self) (an array of `data`'s shape, or None
-    until a backward pass reaches it), `parents` the Tensors it was computed from, `vjps` one
-    vector-Jacobian product per parent, `op` the operation's name, `label` a name for drawing.
-    Only Tensors with `requires_grad` (and what is computed from them) record a graph.
+    until a backward pass reaches it; a Tensor after `backward(create_graph=True)`), `parents`
+    the Tensors it was computed from, `vjps` one vector-Jacobian product per parent, `op` the
+    operation's name, `label` a name for drawing. Only Tensors with `requires_grad` (and what is
+    computed from them) record a graph.
     """
 
     __slots__ = ("data", "grad", "parents", "vjps", "op", "label", "scope", "requires_grad")
@@ -87,15 +98,15 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
 
     @staticmethod
-    def _make(data: Array, parents: tuple, vjps: tuple, op: str) -> Tensor:
+    def _make(data: Array, parents: tuple, vjps: tuple, op: str, kind: type | None = None) -> Tensor:
         """The result of an op: it records its parents only if one of them needs a gradient."""
-        out = object.__new__(Tensor)
+        out = object.__new__(kind or Tensor)
         out.data = data
         out.grad = None
         out.op = op
         out.label = ""
         out.scope = RECORDING.scope
-        if RECORDING.enabled:
+        if RECORDING.enabled or recording():
             for parent in parents:
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
@@ -104,34 +115,47 @@ class Tensor(Node):
         out.requires_grad = False
         return out
 
-    def _chain_rule(self) -> None:
+    def _chain_rule(self, create_graph: bool = False) -> None:
+        """parent.grad += vjp(grad, out, *inputs) for each parent that needs a gradient: on arrays, or,
+        with `create_graph`, on the Tensors themselves (so the step is recorded)."""
         grad = self.grad
         if grad is None:  # nothing flowed here (e.g. a branch that does not reach the root)
             return
-        for parent, vjp in zip(self.parents, self.vjps):
+        parents = self.parents
+        if create_graph:
+            out, inputs = self, parents
+        else:
+            out, inputs = self.data, [parent.data for parent in parents]
+        for parent, vjp in zip(parents, self.vjps):
             if parent.requires_grad:
-                g = vjp(grad)
-                if g.dtype != parent.data.dtype:
-                    g = g.astype(parent.data.dtype)
-                if parent.grad is not None:
-                    parent.grad = parent.grad + g  # a new array: the engine never changes a grad in place
-                elif parent.parents or (g is not grad and g.base is None):
-                    parent.grad = g  # interior nodes may share one array (x + y hands both its own grad)
-                else:
-                    parent.grad = g.copy()  # a leaf's grad is its own array: users and optimizers may change it
+                parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
 
-    def _seed_grad(self, grad: Any) -> None:
+    def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(f"backward: the output has shape {self.shape}; only a single number can be "
                                  f"differentiated without saying how. Reduce it (e.g. .sum()) or pass "
                                  f"grad= an array of shape {self.shape}")
-            grad = np.array(1, self.data.dtype) if self.data.ndim == 0 else np.ones_like(self.data)
+            seed = np.array(1, self.data.dtype) if self.data.ndim == 0 else np.ones_like(self.data)
+        elif isinstance(grad, Tensor) and create_graph:
+            seed = grad
         else:
-            grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)  # a copy
-            if grad.shape != self.shape:
-                raise ValueError(f"backward: grad has shape {grad.shape}, but the output has shape {self.shape}")
-        self.grad = grad if self.grad is None else self.grad + grad
+            values = grad.data if isinstance(grad, Tensor) else grad
+            if isinstance(values, (str, bytes)) or np.asarray(values).dtype.kind not in "fiub":
+                raise TypeError(f"backward: grad must hold real numbers, got {type(values).__name__} "
+                                f"{np.asarray(values).dtype if not isinstance(values, (str, bytes)) else 'text'}: "
+                                f"{values!r:.80}")
+            seed = np.array(values, dtype=self.data.dtype)  # a copy
+        if seed.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {seed.shape}, but the output has shape {self.shape}")
+        if create_graph and not isinstance(seed, Tensor):
+            seed = Tensor(seed)
+        self.grad = seed if self.grad is None else self.grad + seed
+
+    def _grad_or_zero(self, create_graph: bool) -> Any:
+        """This node's grad (zeros where nothing flowed), as a Tensor if the pass recorded one."""
+        grad = np.zeros_like(self.data) if self.grad is None else self.grad
+        return Tensor(grad) if create_graph and not isinstance(grad, Tensor) else grad
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -205,56 +229,62 @@ class Tensor(Node):
                         f"use a number, a list, a numpy array or a Tensor")
 
     # ---- elementwise arithmetic, with broadcasting ----------------------------------------
+    # (The VJPs of the core ops are module-level functions, defined once, rather than closures
+    # made at every call; those that need a constant of the forward pass close over it.)
 
     def __add__(self, other: Any) -> Tensor:
         """x + y.   vjp_x(g) = g,  vjp_y(g) = g   (each summed back to its input's shape)."""
         other = self._coerce(other)
-        xs, ys = self.data.shape, other.data.shape
         return Tensor._make(_broadcasting("add", np.add, self.data, other.data), (self, other),
-                            (lambda g: unbroadcast(g, xs), lambda g: unbroadcast(g, ys)), "+")
+                            (_add_vjp_x, _add_vjp_y), "+")
 
     def __sub__(self, other: Any) -> Tensor:
         """x - y.   vjp_x(g) = g,  vjp_y(g) = -g."""
         other = self._coerce(other)
-        xs, ys = self.data.shape, other.data.shape
         return Tensor._make(_broadcasting("subtract", np.subtract, self.data, other.data), (self, other),
-                            (lambda g: unbroadcast(g, xs), lambda g: -unbroadcast(g, ys)), "-")
+                            (_add_vjp_x, _sub_vjp_y), "-")
 
     def __mul__(self, other: Any) -> Tensor:
         """x * y.   vjp_x(g) = g * y,  vjp_y(g) = g * x."""
         other = self._coerce(other)
-        x, y = self.data, other.data
-        return Tensor._make(_broadcasting("multiply", np.multiply, x, y), (self, other),
-                            (lambda g: unbroadcast(g * y, x.shape), lambda g: unbroadcast(g * x, y.shape)), "*")
+        return Tensor._make(_broadcasting("multiply", np.multiply, self.data, other.data), (self, other),
+                            (_mul_vjp_x, _mul_vjp_y), "*")
 
     def __truediv__(self, other: Any) -> Tensor:
         """x / y.   vjp_x(g) = g / y,  vjp_y(g) = -g x / y^2."""
         other = self._coerce(other)
-        x, y = self.data, other.data
-        return Tensor._make(_broadcasting("divide", np.divide, x, y), (self, other),
-                            (lambda g: unbroadcast(g / y, x.shape), lambda g: unbroadcast(-g * x / (y * y), y.shape)),
-                            "/")
+        return Tensor._make(_broadcasting("divide", np.divide, self.data, other.data), (self, other),
+                            (_div_vjp_x, _div_vjp_y), "/")
 
     def __pow__(self, other: Any) -> Tensor:
         """x ** n (a number):  vjp_x(g) = g n x^(n-1)   (0 for n = 0, even at x = 0).
-        x ** y (a Tensor):     vjp_x(g) = g y x^(y-1),  vjp_y(g) = g x^y ln x   (x > 0)."""
+        x ** y (a Tensor):     vjp_x(g) = g y x^(y-1)   (0 where y = 0, even at x = 0, as in PyTorch),
+                               vjp_y(g) = g x^y ln x    (0 where x = 0, nan where x < 0)."""
         x = self.data
-        if isinstance(other, Real):
-            n = other
-            vjp = np.zeros_like if n == 0 else lambda g: g * n * x ** (n - 1)  # not 0 * 0^-1 = nan
+        if isinstance(other, Real) and not isinstance(other, bool):
+            n = float(other) if not isinstance(other, (int, float)) else other
+            vjp = _zeros_vjp if n == 0 else (lambda g, out, x: g * n * x ** (n - 1))  # (not 0 * 0^-1 = nan)
             return Tensor._make(x ** n, (self,), (vjp,), f"**{n:g}")
         other = self._coerce(other)
         y = other.data
         out = _broadcasting("power", np.power, x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.where(x == 0, 0.0, np.nan))
-        return Tensor._make(out, (self, other),
-                            (lambda g: unbroadcast(g * y * x ** (y - 1), x.shape),
-                             lambda g: unbroadcast(g * out * log_x, y.shape)), "**")
+        y_is_zero = y == 0
+        positive = x > 0
+        log_x_elsewhere = np.where(x == 0, 0.0, np.nan)  # what x^y ln x is taken to be where x <= 0
+
+        def vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 = inf, masked out by `where`
+                return unbroadcast(where(y_is_zero, 0.0, g * y * x ** (y - 1)), x.shape)
+
+        def vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+            log_x = where(positive, _log(where(positive, x, 1.0)), log_x_elsewhere)
+            return unbroadcast(g * out * log_x, y.shape)
+
+        return Tensor._make(out, (self, other), (vjp_x, vjp_y), "**")
 
     def __neg__(self) -> Tensor:
         """-x.   vjp(g) = -g."""
-        return Tensor._make(-self.data, (self,), (np.negative,), "neg")
+        return Tensor._make(-self.data, (self,), (_neg_vjp,), "neg")
 
     def __radd__(self, other: Any) -> Tensor:
         return self + other
@@ -283,55 +313,53 @@ class Tensor(Node):
         x, y = self.data, other.data
         if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0]:  # the common case: no batch axes
             # (ndarray.dot: for matrices, the same BLAS product as @, and cheaper to call on small ones)
-            return Tensor._make(x.dot(y), (self, other), (lambda g: g.dot(y.T), lambda g: x.T.dot(g)), "@")
+            return Tensor._make(x.dot(y), (self, other), (_matmul2_vjp_x, _matmul2_vjp_y), "@")
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError(f"matmul: needs arrays with at least one axis, got shapes {x.shape} and {y.shape}")
         inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
         if x.shape[-1] != inner_y:
             raise ValueError(f"matmul: shapes {x.shape} and {y.shape} do not align ({x.shape[-1]} != {inner_y})")
-        out = _broadcasting("matmul", np.matmul, x, y)
-        return Tensor._make(out, (self, other),
-                            (lambda g: _matmul_vjp(g, x, y, 0), lambda g: _matmul_vjp(g, x, y, 1)), "@")
+        return Tensor._make(_broadcasting("matmul", np.matmul, x, y), (self, other),
+                            (_matmul_vjp_x, _matmul_vjp_y), "@")
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return self._coerce(other) @ self
+
+    def dot(self, other: Any) -> Tensor:
+        """x @ y (numpy's `ndarray.dot` name, so that a VJP written `g.dot(w.T)` runs on arrays and Tensors)."""
+        return self @ other
 
     # ---- elementwise functions -------------------------------------------------------------
 
     def exp(self) -> Tensor:
         """e^x.   vjp(g) = g e^x."""
-        out = np.exp(self.data)
-        return Tensor._make(out, (self,), (lambda g: g * out,), "exp")
+        return Tensor._make(np.exp(self.data), (self,), (_exp_vjp,), "exp")
 
     def log(self) -> Tensor:
         """ln x.   vjp(g) = g / x.   (log 0 = -inf and log of a negative = nan, as in numpy, with its warning.)"""
-        x = self.data
-        return Tensor._make(np.log(x), (self,), (lambda g: g / x,), "log")
+        return Tensor._make(np.log(self.data), (self,), (_log_vjp,), "log")
 
     def tanh(self) -> Tensor:
         """tanh x.   vjp(g) = g (1 - tanh(x)^2)."""
-        t = np.tanh(self.data)
-        return Tensor._make(t, (self,), (lambda g: g * (1 - t * t),), "tanh")
+        return Tensor._make(np.tanh(self.data), (self,), (_tanh_vjp,), "tanh")
 
     def sigmoid(self) -> Tensor:
         """s(x) = 1 / (1 + e^-x).   vjp(g) = g s(x) (1 - s(x)).
 
         Computed as e^-log(1 + e^-x), whose log(1 + e^-x) numpy evaluates without overflow (logaddexp):
         exact to rounding for every x, 0 and 1 at -+1000."""
-        s = _sigmoid(self.data)
-        return Tensor._make(s, (self,), (lambda g: g * (s - s * s),), "sigmoid")
+        return Tensor._make(_sigmoid(self.data), (self,), (_sigmoid_vjp,), "sigmoid")
 
     def relu(self) -> Tensor:
         """max(0, x).   vjp(g) = g where x > 0, else 0 (0 at x = 0, as in PyTorch).
 
         The 0-or-1 factor is computed as sign(max(0, x)): one fast ufunc call, on small arrays and large."""
-        out = np.maximum(self.data, 0.0)  # (0.0, not 0: numpy converts a float faster than an int)
-        return Tensor._make(out, (self,), (lambda g: g * np.sign(out),), "ReLU")
+        # (0.0, not 0: numpy converts a float faster than an int)
+        return Tensor._make(np.maximum(self.data, 0.0), (self,), (_relu_vjp,), "ReLU")
 
     def softplus(self) -> Tensor:
         """log(1 + e^x), by numpy's logaddexp(0, x), which never overflows.   vjp(g) = g sigmoid(x)."""
-        x = self.data
-        return Tensor._make(np.logaddexp(0.0, x), (self,), (lambda g: g * _sigmoid(x),), "softplus")
+        return Tensor._make(np.logaddexp(0.0, self.data), (self,), (_softplus_vjp,), "softplus")
 
     def clip(self, low: float, high: float) -> Tensor:
         """x limited to [low, high].   vjp(g) = g where low <= x <= high, else 0 (as PyTorch's clamp)."""
@@ -339,7 +367,7 @@ class Tensor(Node):
             raise ValueError(f"clip: low ({low}) must not be greater than high ({high})")
         x = self.data
         inside = (x >= low) & (x <= high)
-        return Tensor._make(np.clip(x, low, high), (self,), (lambda g: g * inside,), "clip")
+        return Tensor._make(np.clip(x, low, high), (self,), (lambda g, out, x: g * inside,), "clip")
 
     # ---- reductions ------------------------------------------------------------------------
 
@@ -347,16 +375,18 @@ class Tensor(Node):
         """Sum over `axis` (all axes if None).   vjp(g) = g copied back along the summed axes."""
         shape = self.data.shape
         axis = _check_axis("sum", axis, shape)
+        kept = _kept_shape(shape, axis)
         return Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims)),), "sum")
+                            (lambda g, out, x: _broadcast_to(g.reshape(kept), shape),), "sum")
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`.   vjp(g) = g / n copied back, n the number of elements averaged."""
         shape = self.data.shape
         axis = _check_axis("mean", axis, shape)
+        kept = _kept_shape(shape, axis)
         n = self.data.size if axis is None else int(np.prod([shape[a] for a in axis]))
         return Tensor._make(self.data.mean(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g: np.full(shape, _keep_dims(g, axis, keepdims) / n),), "mean")
+                            (lambda g, out, x: _broadcast_to(g.reshape(kept) / n, shape),), "mean")
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Max over `axis`.   vjp(g) = g at the position of the maximum (shared equally among ties)."""
@@ -369,7 +399,7 @@ class Tensor(Node):
         winners = x == m
         share = winners / winners.sum(axis=axis, keepdims=True)
         out = m if keepdims else (m.reshape(()) if axis is None else np.squeeze(m, axis=axis))
-        return Tensor._make(out, (self,), (lambda g: share * _keep_dims(g, axis, keepdims),), "max")
+        return Tensor._make(out, (self,), (lambda g, out, x: share * g.reshape(m.shape),), "max")
 
     def softmax(self, axis: int = -1) -> Tensor:
         """s_i = e^(x_i) / sum_j e^(x_j) along `axis`.   vjp(g) = s * (g - sum(g * s)).
@@ -377,20 +407,17 @@ class Tensor(Node):
         Shifted by the max first, so inputs of +-1000 give exact, finite probabilities."""
         _check_axis("softmax", axis, self.shape)
         e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
-        s = e / e.sum(axis=axis, keepdims=True)
-        return Tensor._make(s, (self,), (lambda g: s * (g - (g * s).sum(axis=axis, keepdims=True)),), "softmax")
+        return Tensor._make(e / e.sum(axis=axis, keepdims=True), (self,),
+                            (lambda g, s, x: s * (g - (g * s).sum(axis=axis, keepdims=True)),), "softmax")
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x_i - log sum_j e^(x_j) along `axis`, computed as (x - max) - log sum e^(x - max).
 
-        vjp(g) = g - softmax(x) * sum(g)."""
+        vjp(g) = g - softmax(x) * sum(g), with softmax(x) = e^(log_softmax(x))."""
         _check_axis("log_softmax", axis, self.shape)
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=axis, keepdims=True)
-        s = e / total
-        return Tensor._make(shifted - np.log(total), (self,),
-                            (lambda g: g - s * g.sum(axis=axis, keepdims=True),), "log_softmax")
+        return Tensor._make(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), (self,),
+                            (lambda g, out, x: g - _exp(out) * g.sum(axis=axis, keepdims=True),), "log_softmax")
 
     # ---- shape ---------------------------------------------------------------------------
 
@@ -400,9 +427,19 @@ class Tensor(Node):
         new = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         try:
             out = self.data.reshape(new)
-        except ValueError:
+        except (ValueError, TypeError):
             raise ValueError(f"reshape: cannot reshape {old} ({self.data.size} elements) into {tuple(new)}") from None
-        return Tensor._make(out, (self,), (lambda g: g.reshape(old),), "reshape")
+        return Tensor._make(out, (self,), (_reshape_vjp,), "reshape")
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """x repeated along new leading axes and axes of length 1, as numpy's broadcast_to.
+        vjp(g) = g summed back to x's shape (`unbroadcast`)."""
+        shape = tuple(shape)
+        try:
+            out = np.broadcast_to(self.data, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}") from None
+        return Tensor._make(out, (self,), (_add_vjp_x,), "broadcast_to")
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (reverse them if none given).   vjp(g) = g permuted back."""
@@ -412,32 +449,24 @@ class Tensor(Node):
         normalized = [a + ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axes]
         if len(axes) != ndim or set(normalized) != set(range(ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of {self.shape}")
-        inverse = tuple(np.argsort(normalized))
-        return Tensor._make(self.data.transpose(axes), (self,), (lambda g: g.transpose(inverse),), "transpose")
+        inverse = tuple(int(i) for i in np.argsort(normalized))
+        return Tensor._make(self.data.transpose(axes), (self,), (lambda g, out, x: g.transpose(inverse),),
+                            "transpose")
 
     @property
     def T(self) -> Tensor:
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
-        """x[index] (slices, integers, integer arrays, masks).   vjp(g) = zeros with g added at `index`
-        (added, not assigned, so an element picked twice gets both gradients)."""
+        """x[index] (slices, integers, integer arrays, boolean masks), as numpy selects.
+        vjp(g) = zeros with g added at `index` (added, not assigned, so an element picked twice gets both)."""
         x = self.data
-        if isinstance(index, Tensor):
-            index = index.data.astype(np.intp)
-        elif isinstance(index, tuple):
-            index = tuple(i.data.astype(np.intp) if isinstance(i, Tensor) else i for i in index)
         try:
+            index = _index(index)
             out = x[index]
         except (IndexError, TypeError) as err:
             raise IndexError(f"index into a tensor of shape {x.shape}: {err}") from None
-
-        def vjp(g: Array) -> Array:
-            full = np.zeros_like(x)
-            np.add.at(full, index, g)
-            return full
-
-        return Tensor._make(np.array(out), (self,), (vjp,), "index")
+        return Tensor._make(np.array(out), (self,), (lambda g, out, x: _index_add(g, index, x.shape),), "index")
 
 
 # ---- functions of several tensors ---------------------------------------------------------
@@ -447,9 +476,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
 
         vjp_x(g) = g @ W^T,   vjp_W(g) = x^T @ g,   vjp_b(g) = g summed over the rows.
 
-    These are the layer's hand-derived delta rule (g is the layer's delta), and the same gradients
-    that `x @ W + b` gets from its two nodes; one node is cheaper, and draws as the layer it is
-    (as PyTorch's `addmm`). Other shapes or mixed dtypes are computed as `x @ W + b`."""
+    The same gradients that `x @ W + b` gets from its two nodes (a test checks it); one node is
+    cheaper, and draws as the layer it is (as PyTorch's `addmm`). Other shapes or mixed dtypes
+    are computed as `x @ W + b`."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
     bias = bias if isinstance(bias, Tensor) else Tensor(bias)
@@ -459,44 +488,67 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
         return x @ weight + bias
     out = X.dot(W)  # (as in `@`: ndarray.dot is the same product, and cheaper to call on small matrices)
     out += b  # in place: `out` is a new array
-    return Tensor._make(out, (x, weight, bias),
-                        (lambda g: g.dot(W.T), lambda g: X.T.dot(g), _column_sums), "linear")
+    return Tensor._make(out, (x, weight, bias), (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "linear")
 
 
-def _column_sums(g: Array) -> Array:
-    """g summed over its rows, as ones @ g: the same sum (in another order), and on small matrices
-    BLAS's matrix-vector product is several times cheaper to call than numpy's reduction."""
-    return _ones(len(g), g.dtype).dot(g)
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """a where `condition` is true, else b (elementwise, broadcasting, as numpy's where).
+
+    vjp_a(g) = g where the condition holds, else 0;   vjp_b(g) = the rest. The condition is a
+    constant: a boolean array, or a Tensor of 0.0/1.0 (as comparisons give), with no gradient."""
+    mask = _condition(condition)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        if (type(a) is np.ndarray or isinstance(a, Real)) and (type(b) is np.ndarray or isinstance(b, Real)):
+            return np.where(mask, a, b)  # (arrays in, an array out: what a VJP needs on its first-order path)
+    a = a if isinstance(a, Tensor) else (b._coerce(a) if isinstance(b, Tensor) else Tensor(a))
+    b = b if isinstance(b, Tensor) else a._coerce(b)
+    try:
+        out = np.where(mask, a.data, b.data)
+    except ValueError:
+        raise ValueError(f"where: shapes {mask.shape}, {a.shape} and {b.shape} cannot be broadcast together") from None
+    return Tensor._make(out, (a, b), (lambda g, out, a, b: unbroadcast(where(mask, g, 0.0), a.shape),
+                                      lambda g, out, a, b: unbroadcast(where(mask, 0.0, g), b.shape)), "where")
 
 
-@lru_cache(maxsize=16)
-def _ones(n: int, dtype: np.dtype) -> Array:
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False  # shared by every call
-    return ones
-
-
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis.   Each input's vjp is its slice of g."""
+def concatenate(tensors: Sequence[Tensor], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis (axis=None: flatten them first, as numpy).
+    Each input's vjp is its slice of g."""
     tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    if axis is None:
+        return concatenate([t.reshape(-1) for t in tensors], axis=0)
     try:
         out = np.concatenate([t.data for t in tensors], axis=axis)
-    except (ValueError, np.exceptions.AxisError) as err:
+    except (ValueError, TypeError, np.exceptions.AxisError) as err:
         raise ValueError(f"concatenate: shapes {[t.shape for t in tensors]} along axis {axis}: {err}") from None
-    bounds = np.cumsum([t.shape[axis] for t in tensors])[:-1]
-    return Tensor._make(out, tensors, tuple(lambda g, i=i: np.split(g, bounds, axis=axis)[i]
-                                            for i in range(len(tensors))), "concatenate")
+    axis = axis % out.ndim
+    ends = np.cumsum([t.shape[axis] for t in tensors])
+    slices = [(slice(None),) * axis + (slice(int(end - t.shape[axis]), int(end)),) for t, end in zip(tensors, ends)]
+    return Tensor._make(out, tensors, tuple(lambda g, out, *xs, i=i: g[i] for i in slices), "concatenate")
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis.   Each input's vjp is its slice of g."""
     tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
     try:
         out = np.stack([t.data for t in tensors], axis=axis)
-    except (ValueError, np.exceptions.AxisError) as err:
+    except (ValueError, TypeError, np.exceptions.AxisError) as err:
         raise ValueError(f"stack: shapes {[t.shape for t in tensors]} along axis {axis}: {err}") from None
-    return Tensor._make(out, tensors, tuple(lambda g, i=i: np.take(g, i, axis=axis)
-                                            for i in range(len(tensors))), "stack")
+    axis = axis % out.ndim
+    picks = [(slice(None),) * axis + (i,) for i in range(len(tensors))]
+    return Tensor._make(out, tensors, tuple(lambda g, out, *xs, i=i: g[i] for i in picks), "stack")
+
+
+def _index_add(g: Any, index: Any, shape: tuple) -> Any:
+    """Zeros of `shape` with g added at `index`: the vjp of indexing (and indexing is its vjp)."""
+    if not isinstance(g, Tensor):
+        full = np.zeros(shape, g.dtype)
+        np.add.at(full, index, g)
+        return full
+    return Tensor._make(_index_add(g.data, index, shape), (g,), (lambda gg, out, g: gg[index],), "index_add")
 
 
 class Function:
@@ -504,20 +556,29 @@ class Function:
 
         class Cube(Function):
             '''x^3.   vjp(g) = 3 x^2 g.'''
+            differentiable_backward = True   # backward uses only ctx.inputs / ctx.output and ops
             @staticmethod
             def forward(ctx, x):
-                ctx.x = x            # ctx is a plain namespace for what backward needs
                 return x ** 3
             @staticmethod
             def backward(ctx, g):
-                return (3 * ctx.x ** 2 * g,)   # one gradient per input (None for no gradient)
+                (x,) = ctx.inputs
+                return (3 * x ** 2 * g,)   # one gradient per Tensor input (None for no gradient)
 
-        y = Cube.apply(t)            # t is a Tensor; forward and backward see numpy arrays
+        y = Cube.apply(t)            # t is a Tensor; forward sees numpy arrays
 
-    Check a new op with `gradcheck(Cube.apply, [t])`. Non-Tensor extra arguments of `apply`
-    are passed to `forward` as they are and get no gradient. `ctx.needs_input_grad` tells
-    `backward` which Tensor inputs need a gradient (it may return None for the others).
+    `forward(ctx, *args)` gets each Tensor argument's array (other arguments as they are) and may
+    keep what backward needs on `ctx`. `backward(ctx, g)` returns one gradient per Tensor input
+    (None for no gradient; `ctx.needs_input_grad` tells which inputs need one). `ctx.inputs` and `ctx.output` are the Tensor
+    inputs and the output: numpy arrays in an ordinary backward pass, and the Tensors themselves
+    under `backward(create_graph=True)`. A backward written only with those and with ops that work
+    on arrays and Tensors alike (arithmetic, `@`, `.T`, `.sum`, `.reshape`) has derivatives of its
+    own: declare `differentiable_backward = True`. Otherwise a create_graph pass raises, rather
+    than silently treating the gradient as a constant. Check a new op with `gradcheck`
+    (and `gradgradcheck`).
     """
+
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Array:
@@ -530,55 +591,268 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         ctx = _Context()
-        tensors, arrays, needs_grad = [], [], []
-        for a in args:  # (a loop, not three comprehensions: this runs once per op)
+        tensors, arrays = [], []
+        for a in args:  # (a loop, not comprehensions: this runs once per op)
             if isinstance(a, Tensor):
                 tensors.append(a)
-                needs_grad.append(a.requires_grad)
                 a = a.data
             arrays.append(a)
-        ctx.needs_input_grad = tuple(needs_grad)
+        ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if out.dtype.kind != "f":
             raise TypeError(f"{cls.__name__}.forward must return a float array, got dtype {out.dtype}")
-        backward = cls.backward
-        last: list = [None, ()]  # the last incoming gradient, and the gradients backward made of it
-
-        def vjp_of(i: int) -> Callable[[Array], Array]:
-            def vjp(g: Array) -> Array:
-                if last[0] is not g:  # backward once per incoming gradient, for all inputs
-                    grads = backward(ctx, g)
-                    grads = grads if isinstance(grads, tuple) else (grads,)
-                    if len(grads) != len(tensors):
-                        raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients "
-                                         f"for {len(tensors)} tensor inputs")
-                    last[:] = g, grads
-                grad, x = last[1][i], tensors[i].data
-                if grad is None:
-                    return np.zeros_like(x)
-                # A leaf's grad must be its own array (an optimizer may change it in place), and backward
-                # may hand back an array it keeps, or one array for two inputs: a leaf gets a copy.
-                grad = (np.asarray if tensors[i].parents else np.array)(grad, x.dtype)
-                if grad.shape != x.shape:
-                    raise ValueError(f"{cls.__name__}.backward: gradient {i} has shape {grad.shape}, "
-                                     f"its input has shape {x.shape}")
-                return grad
-            return vjp
-
-        vjps = [vjp_of(i) if needs else _input_without_grad for i, needs in enumerate(needs_grad)]
-        return Tensor._make(out, tuple(tensors), tuple(vjps), cls.__name__)
+        result = Tensor._make(out, tuple(tensors), (), cls.__name__, _FunctionResult)
+        result.function, result.ctx = cls, ctx
+        return result
 
 
-def _input_without_grad(g: Array) -> Array:
-    """The vjp `Function.apply` records for an input that did not require a gradient when it ran."""
-    raise RuntimeError("a Function's input was switched to requires_grad=True after its forward pass, which "
-                       "therefore did not prepare its gradient; run the forward pass again")
+class _FunctionResult(Tensor):
+    """The result of a `Function`: one call of its backward gives every input's gradient (a joint VJP)."""
+
+    __slots__ = ("function", "ctx")
+
+    def _chain_rule(self, create_graph: bool = False) -> None:
+        grad = self.grad
+        if grad is None:
+            return
+        parents, cls, ctx = self.parents, self.function, self.ctx
+        if any(p.requires_grad and not needed for p, needed in zip(parents, ctx.needs_input_grad)):
+            raise RuntimeError(f"an input of {cls.__name__} was switched to requires_grad=True after its forward "
+                               f"pass, which therefore did not prepare its gradient; run the forward pass again")
+        if create_graph and not cls.differentiable_backward:
+            raise RuntimeError(f"{cls.__name__}.backward works on arrays only, so backward(create_graph=True) "
+                               f"cannot differentiate it again. Write it with ctx.inputs / ctx.output and ops "
+                               f"that work on Tensors too, and set differentiable_backward = True")
+        ctx.inputs, ctx.output = (parents, self) if create_graph else ([p.data for p in parents], self.data)
+        try:
+            grads = cls.backward(ctx, grad)
+        finally:
+            ctx.inputs = ctx.output = None  # the pass's arrays (or Tensors) are not kept
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(parents):
+            raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients for {len(parents)} tensor inputs")
+        for i, (parent, g) in enumerate(zip(parents, grads)):
+            if not parent.requires_grad:
+                continue
+            if g is None:  # no gradient: zeros
+                g = np.zeros_like(parent.data)
+            if create_graph:
+                g = g if isinstance(g, Tensor) else Tensor(g)
+            else:
+                # backward may hand back an array it keeps, or one array for two inputs: a leaf gets a copy
+                g = (np.asarray if parent.parents else np.array)(g, parent.data.dtype)
+            if g.shape != parent.shape:
+                raise ValueError(f"{cls.__name__}.backward: gradient {i} has shape {g.shape}, "
+                                 f"its input has shape {parent.shape}")
+            parent.grad = _accumulate_grad(parent, g, grad)
 
 
 class _Context:
     """Where `Function.forward` leaves what `backward` needs."""
+
+
+# ---- accumulating gradients ---------------------------------------------------------------
+
+def _accumulate_grad(parent: Tensor, g: Any, incoming: Any) -> Any:
+    """parent.grad + g: the gradient `parent` holds after this contribution.
+
+    When a gradient may share an array, and when it must be copied: the engine never changes a
+    grad in place (a sum is a new array), so interior nodes may share one array (x + y hands both
+    its incoming grad, and a view of it is fine too). A leaf's grad is its own array, because a
+    user or an optimizer may change it in place: it gets a copy when the VJP returned the incoming
+    grad itself or a view of another array (reshape, broadcast_to, a slice). (A Function's backward
+    may return arrays it keeps: `_FunctionResult` copies those for leaves first.)
+    Under create_graph the grads are Tensors, and are never changed in place."""
+    current = parent.grad
+    if isinstance(g, Tensor) or isinstance(current, Tensor):
+        g = g if isinstance(g, Tensor) else Tensor(g)
+        return g if current is None else current + g
+    if g.dtype != parent.data.dtype:
+        g = g.astype(parent.data.dtype)
+    if current is not None:
+        return current + g
+    if parent.parents or (g is not incoming and g.base is None):
+        return g
+    return g.copy()
+
+
+# ---- the VJPs of the core ops, and what they are written with -----------------------------
+# Each runs on arrays (an ordinary backward pass) and on Tensors (create_graph): g is the
+# gradient flowing in, out the op's result, then its inputs.
+
+def _add_vjp_x(g: Any, out: Any, x: Any, y: Any = None) -> Any:
+    return unbroadcast(g, x.shape)
+
+
+def _add_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return unbroadcast(g, y.shape)
+
+
+def _sub_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return -unbroadcast(g, y.shape)
+
+
+def _mul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return unbroadcast(g * y, x.shape)
+
+
+def _mul_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return unbroadcast(g * x, y.shape)
+
+
+def _div_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return unbroadcast(g / y, x.shape)
+
+
+def _div_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return unbroadcast(-g * x / (y * y), y.shape)
+
+
+def _neg_vjp(g: Any, out: Any, x: Any) -> Any:
+    return -g
+
+
+def _zeros_vjp(g: Any, out: Any, x: Any) -> Any:
+    return _zeros_like(x)
+
+
+def _matmul2_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return g.dot(y.T)
+
+
+def _matmul2_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    return x.T.dot(g)
+
+
+def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    """x @ y with vectors or stacks: a vector operand is a one-row (x) or one-column (y) matrix."""
+    x2, y2, g2 = _as_matrices(g, x, y)
+    d = g2 @ _swap_last_two(y2)
+    return unbroadcast(d.reshape(d.shape[:-2] + d.shape[-1:]) if x.ndim == 1 else d, x.shape)
+
+
+def _matmul_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    x2, y2, g2 = _as_matrices(g, x, y)
+    d = _swap_last_two(x2) @ g2
+    return unbroadcast(d.reshape(d.shape[:-1]) if y.ndim == 1 else d, y.shape)
+
+
+def _as_matrices(g: Any, x: Any, y: Any) -> tuple:
+    x2 = x.reshape((1,) + x.shape) if x.ndim == 1 else x
+    y2 = y.reshape(y.shape + (1,)) if y.ndim == 1 else y
+    g_shape = g.shape
+    if y.ndim == 1:  # column axis first: for vector @ vector, g is 0-d and becomes (1,) then (1, 1)
+        g_shape = g_shape + (1,)
+    if x.ndim == 1:
+        g_shape = g_shape[:-1] + (1,) + g_shape[-1:]
+    return x2, y2, g.reshape(g_shape)
+
+
+def _swap_last_two(a: Any) -> Any:
+    axes = tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2)
+    return a.transpose(axes)
+
+
+def _linear_vjp_x(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
+    return g.dot(w.T)
+
+
+def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
+    return x.T.dot(g)
+
+
+def _linear_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
+    """g summed over its rows; on arrays as ones @ g: the same sum (in another order), and on small
+    matrices BLAS's matrix-vector product is several times cheaper to call than numpy's reduction."""
+    return g.sum(axis=0) if isinstance(g, Tensor) else _ones(len(g), g.dtype).dot(g)
+
+
+def _exp_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g * out
+
+
+def _log_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g / x
+
+
+def _tanh_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g * (1 - out * out)
+
+
+def _sigmoid_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g * (out - out * out)
+
+
+def _relu_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g * np.sign(_data(out))  # a constant 0/1 factor, also under create_graph
+
+
+def _softplus_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g * (x.sigmoid() if isinstance(x, Tensor) else _sigmoid(x))
+
+
+def _reshape_vjp(g: Any, out: Any, x: Any) -> Any:
+    return g.reshape(x.shape)
+
+
+@lru_cache(maxsize=16)
+def _ones(n: int, dtype: np.dtype) -> Array:
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False  # shared by every call
+    return ones
+
+
+def _data(a: Any) -> Array:
+    """The array of a Tensor, or the array itself: for constant factors (masks) in a VJP."""
+    return a.data if isinstance(a, Tensor) else a
+
+
+def _exp(a: Any) -> Any:
+    return a.exp() if isinstance(a, Tensor) else np.exp(a)
+
+
+def _log(a: Any) -> Any:
+    return a.log() if isinstance(a, Tensor) else np.log(a)
+
+
+def _zeros_like(a: Any) -> Any:
+    return Tensor(np.zeros_like(a.data)) if isinstance(a, Tensor) else np.zeros_like(a)
+
+
+def _broadcast_to(a: Any, shape: tuple) -> Any:
+    return a.broadcast_to(shape) if isinstance(a, Tensor) else np.broadcast_to(a, shape)
+
+
+def _kept_shape(shape: tuple, axis: Any) -> tuple:
+    """The shape a reduction over `axis` leaves with keepdims=True."""
+    return tuple(1 if axis is None or i in axis else n for i, n in enumerate(shape))
+
+
+def _condition(condition: Any) -> Array:
+    """`where`'s condition as a boolean array (a Tensor's nonzero elements are true)."""
+    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return mask if mask.dtype == bool else mask != 0
+
+
+def _index(index: Any) -> Any:
+    """An index as numpy takes it: Tensors become their arrays (booleans stay masks); float arrays are refused."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, list):
+        index = np.asarray(index)
+        if index.dtype == object:
+            raise IndexError("index: a ragged list cannot index a tensor; use an integer array, a mask or a tuple")
+    if isinstance(index, Tensor):
+        index = index.data
+    if isinstance(index, np.ndarray):
+        if index.dtype.kind == "f":
+            raise IndexError(f"index: a float array ({index.dtype}) cannot index a tensor; use integers, or a "
+                             f"boolean mask (a comparison's 0.0/1.0 Tensor as a mask: t.data.astype(bool))")
+        if index.dtype.kind not in "biu":
+            raise IndexError(f"index: an array of dtype {index.dtype} cannot index a tensor; use integers or a mask")
+    return index
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -611,30 +885,3 @@ def _check_axis(name: str, axis: Any, shape: tuple) -> Any:
     if len(set(axes)) != len(axes):
         raise ValueError(f"{name}: axis {axis} names the same axis twice (tensor of shape {shape})")
     return axes
-
-
-def _keep_dims(g: Array, axis: Any, keepdims: bool) -> Array:
-    """Put back the axes a reduction removed, so g broadcasts against the input
-    (a reduction over all axes left a single number, which broadcasts as it is)."""
-    if keepdims or axis is None:
-        return g
-    return np.expand_dims(g, axis)
-
-
-def _matmul_vjp(g: Array, x: Array, y: Array, which: int) -> Array:
-    """The vjp of x @ y for vector operands and stacks: vectors become one-row/one-column matrices."""
-    x2 = x[None, :] if x.ndim == 1 else x
-    y2 = y[:, None] if y.ndim == 1 else y
-    g2 = g
-    # Column axis first: for vector @ vector, g is 0-d and becomes (1,) then (1, 1).
-    if y.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
-    if x.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
-    if which == 0:
-        d = g2 @ np.swapaxes(y2, -1, -2)
-        d = d[..., 0, :] if x.ndim == 1 else d
-        return unbroadcast(d, x.shape)
-    d = np.swapaxes(x2, -1, -2) @ g2
-    d = d[..., 0] if y.ndim == 1 else d
-    return unbroadcast(d, y.shape)

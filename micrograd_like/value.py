@@ -5,8 +5,11 @@ result with respect to each parent. Backward is then one rule for every op:
 
     parent.grad += local_derivative * node.grad          (the chain rule)
 
-Because a node stores plain numbers rather than a closure that points back at it, a graph
-holds no reference cycles: it is freed the moment the last reference to its root goes away.
+`backward(create_graph=True)` takes the same step with Value ops (the derivatives as formulas of
+the node, `slopes`), so each grad is itself a graph that can be differentiated again.
+
+Because a node stores plain numbers and module-level functions rather than a closure that points
+back at it, a graph holds no reference cycles: it is freed the moment its root is dropped.
 """
 
 from __future__ import annotations
@@ -15,17 +18,16 @@ import math
 from numbers import Real
 from typing import Any
 
-from .graph import RECORDING, Node
+from .graph import RECORDING, Node, recording
 
 
-
-def _number(data: Any) -> float:
+def _number(data: Any, what: str = "Value") -> float:
     if isinstance(data, Real) and not isinstance(data, Value):
         return float(data)
     if isinstance(data, Value):
-        raise TypeError("Value(...) got a Value; use the Value itself, or Value(v.data) for a detached copy")
+        raise TypeError(f"{what} got a Value; use the Value itself, or Value(v.data) for a detached copy")
     hint = "; for arrays use micrograd_like.Tensor" if isinstance(data, (list, tuple)) or hasattr(data, "shape") else ""
-    raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}{hint}")
+    raise TypeError(f"{what} needs a real number, got {type(data).__name__} {data!r}{hint}")
 
 
 class Value(Node):
@@ -35,13 +37,16 @@ class Value(Node):
     the operation that made it, `label` a name for drawing. An op's operands are `x` and `y`
     (`y` is None for a one-operand op, both None for a leaf) and `dx`, `dy` are the local
     derivatives d(data)/dx and d(data)/dy, computed by the op together with `data`.
+    `slopes` is None when those derivatives are constants (+, -, relu); otherwise it gives them
+    as recorded Values of this node and its operands, which is what `backward(create_graph=True)`
+    multiplies by, so that a gradient can itself be differentiated.
 
     Operands are kept in slots rather than a tuple so that a node is one object: the cycle
     collector (which visits every live object) then has half as much to walk over while a
     graph is being built. `parents` gives them as a tuple.
     """
 
-    __slots__ = ("data", "grad", "x", "y", "dx", "dy", "op", "label", "scope")
+    __slots__ = ("data", "grad", "x", "y", "dx", "dy", "slopes", "op", "label", "scope")
     NO_GRAD = 0.0
 
     def __init__(self, data: Any, _children: tuple = (), _op: str = "", label: str = "") -> None:
@@ -53,8 +58,9 @@ class Value(Node):
         self.op = _op
         self.label = label
         self.scope = RECORDING.scope
-        self.x, self.y = (tuple(_children) + (None, None))[:2] if RECORDING.enabled else (None, None)
+        self.x, self.y = (tuple(_children) + (None, None))[:2] if recording() else (None, None)
         self.dx = self.dy = 0.0
+        self.slopes = None
 
     @property
     def parents(self) -> tuple:
@@ -63,27 +69,42 @@ class Value(Node):
             return ()
         return (self.x,) if self.y is None else (self.x, self.y)
 
-    @property
-    def local_grads(self) -> tuple:
-        """d(data)/d(parent) for each parent, in the order of `parents`."""
-        if self.x is None:
-            return ()
-        return (self.dx,) if self.y is None else (self.dx, self.dy)
-
-    def _chain_rule(self) -> None:
+    def _chain_rule(self, create_graph: bool = False) -> None:
+        """x.grad += dx * grad (and y.grad += dy * grad): this node's step of the chain rule."""
+        if create_graph:
+            return self._recorded_chain_rule()
         grad = self.grad
         if self.x is not None:
             self.x.grad += self.dx * grad
             if self.y is not None:
                 self.y.grad += self.dy * grad
 
-    def _seed_grad(self, grad: Any) -> None:
-        self.grad += 1.0 if grad is None else _number(grad)
+    def _recorded_chain_rule(self) -> None:
+        """The same step, computed with Value ops so that it is part of the graph."""
+        if self.x is None:
+            return
+        dx, dy = (self.dx, self.dy) if self.slopes is None else self.slopes(self)
+        _accumulate(self.x, dx, self.grad)
+        if self.y is not None:
+            _accumulate(self.y, dy, self.grad)
+
+    def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
+        seed = 1.0 if grad is None else grad if isinstance(grad, Value) else _number(grad, "backward: grad")
+        if create_graph and type(seed) is float:
+            seed = Value(seed)
+        current = self.grad
+        self.grad = seed if type(current) is float and current == 0.0 else current + seed
+
+    def _grad_or_zero(self, create_graph: bool) -> Any:
+        """This node's grad, as a Value if the pass recorded one (0 where nothing flowed)."""
+        return Value(self.grad) if create_graph and not isinstance(self.grad, Value) else self.grad
 
     def zero_grad(self) -> None:
         self.grad = 0.0
 
     # ---- core ops: result and local derivatives side by side ------------------------------
+    # Each op passes its derivatives as numbers (for backward) and, where they are not constants,
+    # as a `slopes` function giving the same formulas as Value ops (for create_graph).
 
     def __add__(self, other: Any) -> Value:
         """x + y.   d/dx = 1,  d/dy = 1."""
@@ -104,7 +125,7 @@ class Value(Node):
         other = other if type(other) is Value else _as_value(other)
         if other is NotImplemented:
             return other
-        return _result(self.data * other.data, "*", self, other.data, other, self.data)
+        return _result(self.data * other.data, "*", self, other.data, other, self.data, _mul_slopes)
 
     def __pow__(self, other: Any) -> Value:
         """x ** n for a number n:   d/dx = n x^(n-1).
@@ -117,29 +138,31 @@ class Value(Node):
                                  f"(d/dy = x^y ln x needs x > 0)")
             out, d_dx = _power_and_slope(x, y)
             d_dy = out * math.log(x) if x > 0 else 0.0  # x^y ln x -> 0 as x -> 0+ when y > 0
-            return _result(out, "**", self, d_dx, other, d_dy)
+            return _result(out, "**", self, d_dx, other, d_dy, _pow_slopes)
         if not isinstance(other, Real):
             return NotImplemented
-        out, d_dx = _power_and_slope(x, float(other))
-        return _result(out, f"**{other:g}", self, d_dx)
+        n = float(other)
+        out, d_dx = _power_and_slope(x, n)
+        # (with no second operand, dy keeps the exponent, for `_power_n_slopes`)
+        return _result(out, f"**{n:g}", self, d_dx, None, n, _power_n_slopes)
 
     def exp(self) -> Value:
         """e^x.   d/dx = e^x."""
         if self.data > 709.782712893384:
             raise OverflowError(f"exp: exp({self.data!r}) is larger than the largest float (about 1.8e308)")
         out = math.exp(self.data)
-        return _result(out, "exp", self, out)
+        return _result(out, "exp", self, out, None, 0.0, _exp_slopes)
 
     def log(self) -> Value:
         """ln x.   d/dx = 1/x   (needs x > 0)."""
         if self.data <= 0:
             raise ValueError(f"log: needs a positive number, got {self.data!r}")
-        return _result(math.log(self.data), "log", self, 1.0 / self.data)
+        return _result(math.log(self.data), "log", self, 1.0 / self.data, None, 0.0, _log_slopes)
 
     def tanh(self) -> Value:
         """tanh x.   d/dx = 1 - tanh(x)^2."""
         t = math.tanh(self.data)
-        return _result(t, "tanh", self, 1.0 - t * t)
+        return _result(t, "tanh", self, 1.0 - t * t, None, 0.0, _tanh_slopes)
 
     def sigmoid(self) -> Value:
         """s(x) = 1 / (1 + e^-x).   d/dx = s(x) (1 - s(x)).
@@ -148,7 +171,7 @@ class Value(Node):
         x = self.data
         e = math.exp(-abs(x))
         s = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
-        return _result(s, "sigmoid", self, s * (1.0 - s))
+        return _result(s, "sigmoid", self, s * (1.0 - s), None, 0.0, _sigmoid_slopes)
 
     def relu(self) -> Value:
         """max(0, x).   d/dx = 1 if x > 0 else 0."""
@@ -183,14 +206,17 @@ class Value(Node):
         return other if other is NotImplemented else other ** self
 
     def __repr__(self) -> str:
+        # micrograd's form, at full precision, so a student's numbers match the lecture's
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:g}, grad={self.grad:g}{label})"
+        grad = "0" if type(self.grad) is float and self.grad == 0 else repr(self.grad)
+        return f"Value(data={self.data!r}, grad={grad}{label})"
 
 
 _new = object.__new__
 
 
-def _result(data: float, op: str, x: Value, dx: float, y: Value | None = None, dy: float = 0.0) -> Value:
+def _result(data: float, op: str, x: Value, dx: float, y: Value | None = None, dy: float = 0.0,
+            slopes: Any = None) -> Value:
     """The result of an op on x (and y), with its local derivatives; records no graph under no_grad."""
     out = _new(Value)
     out.data = data
@@ -198,12 +224,55 @@ def _result(data: float, op: str, x: Value, dx: float, y: Value | None = None, d
     out.op = op
     out.label = ""
     out.scope = RECORDING.scope
-    if RECORDING.enabled:
-        out.x, out.dx, out.y, out.dy = x, dx, y, dy
+    if RECORDING.enabled or recording():
+        out.x, out.dx, out.y, out.dy, out.slopes = x, dx, y, dy, slopes
     else:
-        out.x = out.y = None
+        out.x = out.y = out.slopes = None
         out.dx = out.dy = 0.0
     return out
+
+
+# ---- the local derivatives as Value ops, for create_graph --------------------------------
+# The same formulas as the numbers each op above computes, written with the node `out` and its
+# operands, so that backward(create_graph=True) records them (and they have derivatives too).
+
+def _mul_slopes(out: Value) -> tuple:
+    return out.y, out.x                                             # d/dx = y,  d/dy = x
+
+
+def _pow_slopes(out: Value) -> tuple:
+    x, y = out.x, out.y                                             # d/dx = y x^(y-1),  d/dy = x^y ln x
+    return y * x ** (y - 1), (out * x.log() if x.data > 0 else 0.0)
+
+
+def _power_n_slopes(out: Value) -> tuple:
+    n = out.dy                                                      # d/dx = n x^(n-1)
+    return (n * out.x ** (n - 1) if n != 0 else 0.0), 0.0
+
+
+def _exp_slopes(out: Value) -> tuple:
+    return out, 0.0                                                 # d/dx = e^x
+
+
+def _log_slopes(out: Value) -> tuple:
+    return out.x ** -1, 0.0                                         # d/dx = 1/x
+
+
+def _tanh_slopes(out: Value) -> tuple:
+    return 1 - out * out, 0.0                                       # d/dx = 1 - tanh(x)^2
+
+
+def _sigmoid_slopes(out: Value) -> tuple:
+    return out * (1 - out), 0.0                                     # d/dx = s (1 - s)
+
+
+def _accumulate(node: Value, slope: Any, grad: Any) -> None:
+    """node.grad += slope * grad, recorded when either is a Value; a zero contribution adds nothing."""
+    contribution = grad if type(slope) is float and slope == 1.0 else slope * grad
+    if type(contribution) is float and contribution == 0.0:
+        return
+    current = node.grad
+    node.grad = contribution if type(current) is float and current == 0.0 else current + contribution
 
 
 def _as_value(x: Any) -> Value:
