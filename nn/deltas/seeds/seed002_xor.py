@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn.seeds.common import SeedUpdate
+from .common import SeedUpdate
 
 # Native params: one (l2, l1 + 1) matrix per layer, the last column multiplying the bias input 1.
 Params = list[np.ndarray]

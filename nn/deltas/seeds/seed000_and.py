@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn.seeds.common import SeedUpdate
+from .common import SeedUpdate
 
 Params = list[tuple[np.ndarray, np.ndarray, "str | None"]]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nn import SGD, half_sse_loss, mse_loss, training_steps
-from nn.reproduce import (
+from nn.deltas.reproduce import (
     reproduce_seed001,
     seed000_model,
     seed000_targets,
@@ -19,7 +19,7 @@ from nn.reproduce import (
     seed003_model,
     weights_and_biases,
 )
-from nn.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
+from nn.deltas.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
 
 
 def assert_same_parameters(model, standard, atol, where):

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn.seeds.common import SeedUpdate
+from .common import SeedUpdate
 
 # Native params: (w, b), dicts keyed by layer number 1 .. n_layers - 1, as in the tutorial.
 Params = tuple[dict[int, np.ndarray], dict[int, np.ndarray]]

@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from finite_differences import numeric_gradients
+from tests.helpers import numeric_gradients
 
-from nn import delta_rule
+from nn.deltas import delta_rule
 
 ACTIVATIONS = ("identity", "relu", "tanh", "sigmoid")
 

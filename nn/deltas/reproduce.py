@@ -24,23 +24,22 @@ cross-entropy, the principled fix. `docs/deltas.md` explains why (a) trains so m
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from micrograd_like import Function, Tensor, no_grad
+from micrograd_like import Function, Tensor
 
+from ..layers import Linear, ReLU, Sequential, Sigmoid, Tanh
+from ..losses import bce_with_logits_loss, half_sse_loss, mse_loss
+from ..metrics import accuracy, classification_report, to_labels
+from ..module import Module
+from ..optim import SGD
+from ..train import fit, training_steps
 from .delta_rule import sigmoid
-from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-from .losses import bce_with_logits_loss, half_sse_loss, mse_loss
-from .metrics import accuracy, classification_report, to_labels
-from .module import Module
-from .optim import SGD
 from .seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
-from .train import fit, training_steps
 
 XOR_TOLERANCE = 0.05  # "XOR outputs near 0/1": every output within this of its target
 DIGITS_GOAL = 0.98  # the tutorial's report: training accuracy 0.9983
@@ -121,8 +120,8 @@ def reproduce_seed000(params: Any = None, epochs: int = seed000_and.EPOCHS,
     model = seed000_model(seed000_and.init_params() if params is None else params)
     targets = seed000_targets(y)
     history = fit(model, X, targets, half_sse_loss, SGD(model.parameters(), lr=lr), epochs, batch_size=1,
-                  shuffle=False, metrics={"mse": lambda outputs, t: float(np.mean((t - outputs.data) ** 2))})
-    outputs = _outputs(model, X)
+                  shuffle=False, metrics={"mse": lambda outputs, t: float(np.mean((t - outputs) ** 2))})
+    outputs = model.predict(X)
     value = accuracy(outputs, y)  # predict = argmax of the two outputs, as the seed's
     return Reproduction(
         "seed000", f"AND, 2-3-3-2 tanh/sigmoid, biases frozen, per-sample SGD on 1/2 SSE, lr {lr:g}", model, outputs,
@@ -245,12 +244,12 @@ def reproduce_seed001(variant: str = "seed-rule", params: Any = None, rng: np.ra
         x, y = seed001_digits.data()
     model = seed001_model(params, variant)
 
-    def stated_mse(outputs: Tensor, targets: np.ndarray) -> float:
-        return float(np.mean((_probabilities(model, outputs.data) - targets) ** 2))
+    def stated_mse(outputs: np.ndarray, targets: np.ndarray) -> float:
+        return float(np.mean((_probabilities(model, outputs) - targets) ** 2))
 
     history = fit(model, x, y, spec.loss, SGD(model.parameters(), lr=lr), epochs, batch_size=batch_size,
                   rng=rng, drop_last=True, metrics={"mse": stated_mse})
-    outputs = _probabilities(model, _outputs(model, x))
+    outputs = _probabilities(model, model.predict(x))
     value = accuracy(outputs, y)
     return Reproduction(
         "seed001", spec.label, model, outputs, y, history=history.metrics["mse"],
@@ -319,72 +318,11 @@ def reproduce_seed003(params: Any = None, epochs: int = seed003_xor.EPOCHS) -> R
 
 def _xor_reproduction(seed: str, rate: str, model: Module, X: np.ndarray, targets: np.ndarray,
                       history: list[float], history_name: str, steps: int) -> Reproduction:
-    outputs = _outputs(model, X)
+    outputs = model.predict(X)
     value = float(np.abs(outputs - targets).max())
     return Reproduction(seed, f"XOR, 2-2-1 sigmoid, full-batch SGD on 1/2 SSE, {rate}", model, outputs, targets,
                         history=history, history_name=history_name, steps=steps, metric="max |output - target|",
                         value=value, goal=f"max |output - target| < {XOR_TOLERANCE}", reached=value < XOR_TOLERANCE)
 
 
-def _outputs(model: Module, X: np.ndarray) -> np.ndarray:
-    with no_grad():
-        return model(Tensor(X)).data
-
-
-# ---- the command line ----------------------------------------------------------------------------
-
-SEEDS = ("seed000", "seed001", "seed002", "seed003")
-QUICK_EPOCHS_001 = 20
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``reproduce {seed000,seed001,seed002,seed003} [--quick] [--variant V]``."""
-    p = subparsers.add_parser(
-        "reproduce", help="run a seed tutorial's experiment with our engine",
-        description="Train a seed tutorial's network with our engine (its data, initial weights, loss, batch "
-                    "order and learning rate) and report what the tutorial reports.")
-    p.add_argument("seed", choices=SEEDS)
-    p.add_argument("--quick", action="store_true",
-                   help=f"seed002: stop once every output is within {XOR_TOLERANCE} of its target (instead of "
-                        f"the tutorial's up to 100001 iterations); seed001: {QUICK_EPOCHS_001} epochs instead of 100. "
-                        f"Seeds 000 and 003 take about a second and always run in full")
-    p.add_argument("--variant", choices=(*SEED001_VARIANTS, "all"), default="all",
-                   help="seed001 only: which way to train it (default: all four)")
-    p.set_defaults(run=run_reproduce, subparser=p)
-
-
-def run_reproduce(args: argparse.Namespace) -> int:
-    """Run the chosen reproduction(s) and print each result and its loss log."""
-    if args.seed != "seed001" and args.variant != "all":
-        args.subparser.error(f"--variant applies to seed001 only, not {args.seed}")
-    if args.seed == "seed000":
-        runs = [reproduce_seed000()]
-    elif args.seed == "seed001":
-        variants = list(SEED001_VARIANTS) if args.variant == "all" else [args.variant]
-        epochs = QUICK_EPOCHS_001 if args.quick else seed001_digits.EPOCHS
-        runs = [reproduce_seed001(variant, epochs=epochs) for variant in variants]
-    elif args.seed == "seed002":
-        runs = [reproduce_seed002(stop_within=XOR_TOLERANCE if args.quick else None)]
-    else:
-        runs = [reproduce_seed003()]
-    for run in runs:
-        print(run)
-        if run.outputs.size <= 8:  # the truth tables: show every output
-            shown = run.outputs.ravel() if run.outputs.shape[1] == 1 else run.outputs
-            print(f"  outputs: {np.round(shown, 4).tolist()}")
-        print(f"  {run.history_name}: {_log(run.history)}\n")
-    return 0
-
-
-def _log(history: list[float], entries: int = 10) -> str:
-    """About `entries` evenly spaced values of a long history, first and last included."""
-    picks = sorted(set(np.linspace(0, len(history) - 1, min(entries, len(history))).astype(int)))
-    return ", ".join(f"[{i}] {history[i]:.6g}" for i in picks) if history else "(empty)"
-
-
-def main_reproduce(argv: list[str] | None = None) -> int:
-    """``micrograd-like reproduce ...`` without the rest of the command line (argv after "reproduce")."""
-    parser = argparse.ArgumentParser(prog="micrograd-like")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["reproduce", *(argv or [])])
-    return args.run(args)
+QUICK_EPOCHS_001 = 20  # seed001's `--quick` run

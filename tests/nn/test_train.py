@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nn import SGD, Adam, accuracy, datasets, dense_network, fit, half_sse_loss, mse_loss, training_steps
-from nn.seeds import seed000_and
+from nn.deltas.seeds import seed000_and
 from nn.train import batches
 
 X_XOR, Y_XOR = datasets.truth_table("xor")

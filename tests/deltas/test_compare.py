@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn import compare, delta_rule
-from nn.compare import Row, autograd_gradients, compare_general, compare_seed, seed001_saturation
-from nn.layers import Identity, Tanh
-from nn.losses import half_sse_loss, mse_loss
-from nn.reproduce import dense_model
-from nn.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
+import dataclasses
+
+from nn.cli.check_deltas import main as main_check_deltas
+from nn.deltas import compare, delta_rule
+from nn.deltas.compare import Row, autograd_gradients, compare_general, compare_seed, seed001_saturation
+from nn.losses import LOSSES, half_sse_loss_composed, mse_loss_composed
+from nn.deltas.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
 
 
 def sigmoid(z):
@@ -45,7 +46,7 @@ def test_a_wrong_loss_is_caught_with_its_factor():
     weights, biases = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))], [rng.normal(size=4), rng.normal(size=2)]
     x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
     hand = delta_rule.backprop(weights, biases, ["tanh", "identity"], x, y, "half_sse")
-    autograd = autograd_gradients(dense_model(weights, biases, [Tanh, Identity]), x, y, mse_loss)
+    autograd = autograd_gradients(weights, biases, ["tanh", "identity"], x, y, mse_loss_composed)
     for h, a in zip(hand.grad_weights + hand.grad_biases, autograd.weights + autograd.biases):
         row = Row(1, "W", h, a)
         assert not row.agrees and row.ratio == pytest.approx(y.size / 2, rel=1e-12)
@@ -57,7 +58,7 @@ def test_a_wrong_loss_is_caught_with_its_factor():
 @pytest.mark.parametrize("seed", range(6))
 def test_the_general_delta_rule_agrees_with_autograd_for_every_loss(seed):
     comparison = compare_general(seed)
-    assert comparison.keys == ["mse", "half_sse", "bce", "softmax_ce"]
+    assert comparison.keys == ["mse", "half_sse", "bce", "bce_logits", "softmax_ce"]
     for reference in comparison.references:
         assert reference.agrees, str(comparison)
         assert all(row.max_rel <= 1e-12 for row in reference.rows)
@@ -121,16 +122,29 @@ def test_001_output_delta_differs_from_half_sse_by_sprime_at_a_over_sprime_at_z_
     assert (sprime_a / sprime_z).max() > 100 * (sprime_a / sprime_z).min()  # far from one constant factor
 
 
-def test_001_with_sigmoid_prime_at_a_in_the_graph_only_the_bias_differs_by_one_over_the_batch(seed001_comparison):
-    at_a = seed001_comparison["sigmoid_at_a"]
+def test_001_from_its_own_output_delta_only_the_bias_differs_by_one_over_the_batch(seed001_comparison):
+    """Autograd through x @ W + b and the activations, started from the seed's output delta: below the
+    output the seed's rule is the chain rule, except its bias step, the batch mean of a batch sum."""
+    below = seed001_comparison["seed_output_delta"]
     for layer in (1, 2):
-        assert at_a.row(layer, "W").agrees and at_a.row(layer, "delta").agrees
-        bias = at_a.row(layer, "b")
+        assert below.row(layer, "W").agrees and below.row(layer, "delta").agrees
+        bias = below.row(layer, "b")
         assert not bias.agrees and bias.ratio == pytest.approx(1 / 15, rel=1e-12)  # batch mean vs batch sum
 
 
-def test_001_its_whole_rule_in_the_graph_agrees_everywhere(seed001_comparison):
-    assert seed001_comparison["seed_rule"].agrees
+def test_the_comparison_graph_uses_only_primitive_ops(monkeypatch):
+    """No fused op on the autograd side: neither `linear` nor the fused squared error is ever called."""
+    import micrograd_like
+    from nn import losses
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a fused op on the autograd side of the comparison")
+
+    monkeypatch.setattr(losses.SquaredError, "apply", refuse)
+    monkeypatch.setattr(micrograd_like, "linear", refuse)
+    for name in ("seed000", "seed002", "seed003"):
+        compare_seed(name)
+    compare_general(0)
 
 
 def test_001_saturation_at_initialisation_explains_the_gap():
@@ -194,17 +208,17 @@ def test_the_table_says_which_rows_disagree_and_by_what():
 
 
 def test_check_deltas_prints_the_tables(capsys):
-    assert compare.main_check_deltas(["seed003"]) == 0
+    assert main_check_deltas(["seed003"]) == 0
     out = capsys.readouterr().out
     assert "vs the mean squared error the text names, mean((t - y)^2): disagrees by a factor 2 everywhere" in out
-    assert compare.main_check_deltas(["general", "--seed", "3"]) == 0
+    assert main_check_deltas(["general", "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    assert out.count("agrees everywhere") == 4 and "NO" not in out
+    assert out.count("agrees everywhere") == 5 and "NO" not in out
 
 
 def test_check_deltas_all_covers_every_seed_and_the_general_rule(capsys):
     pytest.importorskip("sklearn")
-    assert compare.main_check_deltas([]) == 0
+    assert main_check_deltas([]) == 0
     out = capsys.readouterr().out
     for title in ("seed000:", "seed001:", "seed002:", "seed003:", "the general delta rule"):
         assert title in out
@@ -212,9 +226,9 @@ def test_check_deltas_all_covers_every_seed_and_the_general_rule(capsys):
 
 
 def test_check_deltas_fails_when_the_general_rule_disagrees(capsys, monkeypatch):
-    broken = dict(compare.GENERAL_LOSSES, mse=(half_sse_loss, False))  # autograd on the wrong loss
-    monkeypatch.setattr(compare, "GENERAL_LOSSES", broken)
-    assert compare.main_check_deltas(["general"]) == 1
+    wrong = dataclasses.replace(LOSSES["mse"], composed=half_sse_loss_composed)  # autograd on the wrong loss
+    monkeypatch.setattr(compare, "LOSSES", dict(LOSSES, mse=wrong))
+    assert main_check_deltas(["general"]) == 1
     assert "vs mse on a" in capsys.readouterr().out
 
 

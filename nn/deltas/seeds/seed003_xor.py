@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn.seeds.common import SeedUpdate
+from .common import SeedUpdate
 
 # Native params, named as the tutorial's attributes.
 Params = dict[str, np.ndarray]

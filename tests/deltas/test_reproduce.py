@@ -4,15 +4,16 @@ below), and binary cross-entropy (the principled fix)."""
 
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 import pytest
 
 from micrograd_like import GradcheckError, Tensor, gradcheck
-from nn import compare, reproduce
-from nn.compare import seed001_saturation
-from nn.reproduce import (
+from nn.cli import build_parser
+from nn.cli.reproduce import main as main_reproduce
+from nn.deltas import reproduce
+from nn.deltas.compare import seed001_saturation
+from nn.deltas.reproduce import (
     SEED001_VARIANTS,
     AddBiasMeanGradient,
     SigmoidPrimeAtOutput,
@@ -21,7 +22,7 @@ from nn.reproduce import (
     reproduce_seed002,
     reproduce_seed003,
 )
-from nn.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
+from nn.deltas.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
 
 
 def standard_params(model):
@@ -172,27 +173,23 @@ def test_003_reaches_xor_with_the_transcriptions_history():
 
 
 def test_reproduce_prints_the_result_and_the_tutorials_goal(capsys):
-    assert reproduce.main_reproduce(["seed000"]) == 0
+    assert main_reproduce(["seed000"]) == 0
     out = capsys.readouterr().out
     assert "after 1160 steps: accuracy 1.0000 (the tutorial: accuracy 1.0; reached)" in out
-    assert reproduce.main_reproduce(["seed003"]) == 0
+    assert main_reproduce(["seed003"]) == 0
     assert "max |output - target| 0.0" in capsys.readouterr().out
 
 
 def test_reproduce_seed001_quick_prints_each_variant_and_its_report(capsys, digits):
-    assert reproduce.main_reproduce(["seed001", "--quick", "--variant", "bce"]) == 0
+    assert main_reproduce(["seed001", "--quick", "--variant", "bce"]) == 0
     out = capsys.readouterr().out
     assert "(c) autograd on binary cross-entropy" in out and f"after {20 * 119} steps" in out
     assert "precision" in out and "recall" in out
 
 
 def command_line():
-    """A parser with both subcommands, as nn/cli.py wires them."""
-    parser = argparse.ArgumentParser(prog="micrograd-like")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    compare.add_commands(subparsers)
-    reproduce.add_commands(subparsers)
-    return parser
+    """The whole command line's parser (nn.cli wires every command's module)."""
+    return build_parser()
 
 
 def test_both_subcommands_live_on_one_parser(capsys):
@@ -204,11 +201,11 @@ def test_both_subcommands_live_on_one_parser(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["reproduce", "seed002", "--variant", "bce"], "--variant applies to seed001 only"),
+    (["reproduce", "seed002", "--variant", "bce"], "--variant applies to a seed with variants (seed001) only"),
     (["reproduce", "seed001", "--variant", "adam"], "invalid choice: 'adam'"),
     (["reproduce", "seed7"], "invalid choice: 'seed7'"),
     (["check-deltas", "seed004"], "invalid choice: 'seed004'"),
-    (["check-deltas", "--tolerance", "0"], "expected a positive number"),
+    (["check-deltas", "--tolerance", "0"], "expected a positive float"),
 ])
 def test_bad_arguments_are_named(argv, message, capsys):
     with pytest.raises(SystemExit) as exit:

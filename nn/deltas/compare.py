@@ -2,10 +2,12 @@
 ways, compared per layer and per parameter.
 
 For a seed, the *hand* side is the gradient its update follows, ``-update / lr`` (``implied_gradients``
-of its transcription in `nn.seeds`), and its deltas turned into ``dL/dz`` (its sign and layout undone).
-The *autograd* side is ``backward()`` through our engine on a reference loss: the loss the seed
+of its transcription in `nn.deltas.seeds`), and its deltas turned into ``dL/dz`` (its sign and layout undone).
+The *autograd* side is ``backward()`` through our engine, on a graph built from primitive ops only
+(``x @ W + b``, the activation, the loss written as ops, never a fused op whose backward is itself
+a hand-derived rule), on a reference loss: the loss the seed
 states, and the loss its update really is the gradient of (1/2 SSE) where that is another one.
-For the general delta rule (`nn.delta_rule`), random networks and batches, one per loss.
+For the general delta rule (`nn.deltas.delta_rule`), random networks and batches, one per loss.
 
 Each comparison row holds both arrays and says how far apart they are:
 
@@ -16,12 +18,11 @@ Each comparison row holds both arrays and says how far apart they are:
   the sum of squares it returns, 1/15 for seed 001's bias against a batch sum), else None.
 
 ``compare_seed("seed002")`` and ``compare_general()`` return a `DeltaComparison`; print it for a
-table, or show it in a notebook. ``micrograd-like check-deltas`` prints them.
+table, or show it in a notebook. ``micrograd-like check-deltas`` prints them (`nn.cli.check_deltas`).
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import itertools
 from collections.abc import Callable, Sequence
@@ -32,11 +33,10 @@ import numpy as np
 
 from micrograd_like import Tensor
 
+from ..losses import LOSSES, LossSpec
 from . import delta_rule
-from .layers import ACTIVATIONS, Linear, ReLU, Sequential
-from .losses import bce_with_logits_loss, half_sse_loss, mse_loss, softmax_cross_entropy
-from .reproduce import SeedLinear, SeedSigmoid, dense_model, seed000_targets
-from .seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
+from .registry import SEEDS
+from .seeds import seed001_digits
 
 TOLERANCE = 1e-12
 Loss = Callable[[Any, Any], Tensor]
@@ -182,7 +182,7 @@ class DeltaComparison:
         return "\n".join(parts)
 
 
-# ---- autograd on a dense network --------------------------------------------------------------------
+# ---- autograd on a dense network, from primitive ops --------------------------------------------------
 
 
 @dataclass
@@ -194,17 +194,34 @@ class Gradients:
     deltas: list[np.ndarray]
 
 
-def autograd_gradients(model: Sequential, X: np.ndarray, y: Any, loss: Loss) -> Gradients:
-    """``loss(model(X), y).backward()`` through a dense model, keeping each `Linear`'s output z."""
+def _activate(name: str, z: Tensor) -> Tensor:
+    if name == "identity":
+        return z
+    if name not in ("relu", "tanh", "sigmoid"):
+        raise ValueError(f"unknown activation {name!r}; expected one of {delta_rule.ACTIVATIONS}")
+    return getattr(z, name)()
+
+
+def primitive_backward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activations: Sequence[str],
+                       X: Any, root: Callable[[Tensor, Tensor], Tensor]) -> Gradients:
+    """``root(z_last, a_last).backward()`` through ``z = a @ W + b`` and ``a = f(z)``, every layer built
+    from the engine's primitive ops (no fused `linear`, no fused loss), keeping each z's gradient."""
+    Ws = [Tensor(np.array(W, dtype=np.float64), requires_grad=True) for W in weights]
+    bs = [Tensor(np.array(b, dtype=np.float64), requires_grad=True) for b in biases]
     a = Tensor(np.atleast_2d(np.asarray(X, dtype=np.float64)))
     zs = []
-    for layer in model.layers:
-        a = layer(a)
-        if isinstance(layer, Linear):
-            zs.append(a)
-    loss(a, y).backward()
-    linears = [layer for layer in model.layers if isinstance(layer, Linear)]
-    return Gradients([l.weight.grad for l in linears], [l.bias.grad for l in linears], [z.grad for z in zs])
+    for W, b, f in zip(Ws, bs, activations, strict=True):
+        zs.append(a @ W + b)
+        a = _activate(f, zs[-1])
+    root(zs[-1], a).backward()
+    return Gradients([W.grad for W in Ws], [b.grad for b in bs], [z.grad for z in zs])
+
+
+def autograd_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activations: Sequence[str],
+                       X: Any, y: Any, loss: Loss) -> Gradients:
+    """``loss(network(X), y).backward()``, the network written as ``x @ W + b`` and the named activations.
+    Pass a loss written as ops (e.g. `nn.losses.LOSSES[name].composed`)."""
+    return primitive_backward(weights, biases, activations, X, lambda z, a: loss(a, y))
 
 
 def _rows(hand: Gradients, autograd: Gradients, tolerance: float) -> list[Row]:
@@ -220,136 +237,57 @@ def _rows(hand: Gradients, autograd: Gradients, tolerance: float) -> list[Row]:
 # ---- the seeds ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SeedCheck:
-    """How to compare one seed: its transcription, activations, default batch, hand deltas as dL/dz,
-    and the reference losses: (key, description, function (W, b, activations, X, y) -> autograd's
-    `Gradients`)."""
-
-    title: str
-    hand_rule: str
-    module: Any
-    activations: tuple[str, ...]
-    default_batch: Callable[[], tuple[Any, np.ndarray, np.ndarray]]
-    deltas_as_dz: Callable[[list[np.ndarray]], list[np.ndarray]]
-    references: tuple[tuple[str, str, Callable[..., Gradients]], ...]
-
-
-def _plain(loss: Loss) -> Callable[..., Gradients]:
-    """Autograd on `loss` through the plain network (nn.Linear and the named activations)."""
-    return lambda W, b, activations, X, y: autograd_gradients(
-        dense_model(W, b, [ACTIVATIONS[f] for f in activations]), X, y, loss)
-
-
-def _seed000_batch() -> tuple[Any, np.ndarray, np.ndarray]:
-    X, y = seed000_and.data()
-    return seed000_and.init_params(), X[3], y[3]  # one sample, as the seed's update: (1, 1) -> 1
-
-
-def _seed000_loss(outputs: Tensor, y: np.ndarray) -> Tensor:
-    return half_sse_loss(outputs, seed000_targets(np.atleast_2d(y)))
-
-
-def _seed001_batch() -> tuple[Any, np.ndarray, np.ndarray]:
-    x, y = seed001_digits.data()
-    return seed001_digits.init_params(), x[:seed001_digits.BATCH_SIZE], y[:seed001_digits.BATCH_SIZE]
-
-
-def _seed001_in_graph(linear: type[Linear]) -> Callable[..., Gradients]:
-    """Autograd on 1/2 SSE through seed 001's network with its output sigmoid' at a (`SeedSigmoid`)
-    and `linear` layers (`SeedLinear`: the bias gradient is the batch mean)."""
-    return lambda W, b, activations, X, y: autograd_gradients(
-        dense_model(W, b, [ReLU, SeedSigmoid], linear=linear), X, y, half_sse_loss)
-
-
-def _xor_batch(module: Any, **init: Any) -> Callable[[], tuple[Any, np.ndarray, np.ndarray]]:
-    def batch() -> tuple[Any, np.ndarray, np.ndarray]:
-        X, y = module.data()
-        return module.init_params(**init), X, y
-    return batch
-
-
-SIGMOIDS = ("sigmoid", "sigmoid")
-SEEDS: dict[str, SeedCheck] = {
-    "seed000": SeedCheck(
-        "seed000: AND, 2-3-3-2 tanh/sigmoid/sigmoid, one sample (the update is per sample)",
-        "W += lr * delta * input^T with delta = (y - o) * A'(o); the biases are never stepped",
-        seed000_and, ("tanh", "sigmoid", "sigmoid"), _seed000_batch,
-        lambda deltas: [-np.atleast_2d(d) for d in deltas],
-        (("stated", "the stated loss 1/2 sum_k (y - o_k)^2 (the AND bit against both outputs)",
-          _plain(_seed000_loss)),)),
-    "seed001": SeedCheck(
-        "seed001: digits, 64-15-10 ReLU/sigmoid, one batch of 15",
-        "delta_out = (a - y) * sigmoid'(a); delta = (delta_next @ W^T) * relu'(z); "
-        "W -= lr * a_prev^T @ delta; b -= lr * mean(delta, 0)",
-        seed001_digits, ("relu", "sigmoid"), _seed001_batch, lambda deltas: list(deltas),
-        (("stated", "the stated loss MSE.loss = mean((a - y)^2)", _plain(mse_loss)),
-         ("half_sse", "1/2 sum (a - y)^2, the loss MSE.prime = a - y is the derivative of",
-          _plain(half_sse_loss)),
-         ("sigmoid_at_a", "1/2 SSE through a graph whose output sigmoid' is taken at a (SeedSigmoid)",
-          _seed001_in_graph(Linear)),
-         ("seed_rule", ("1/2 SSE through a graph with sigmoid' at a and the bias gradient a batch mean "
-                        "(SeedSigmoid, SeedLinear: the seed's rule in the graph)"), _seed001_in_graph(SeedLinear)))),
-    "seed002": SeedCheck(
-        "seed002: XOR, 2-2-1 sigmoid, bias folded into the weights, full batch",
-        "delta_K = (O - T) * sigmoid'(x_K); delta_J = (W_K^T delta_K)[:-1] * sigmoid'(x_J); "
-        "W -= lr * sum_n delta [O_prev; 1]^T",
-        seed002_xor, SIGMOIDS, _xor_batch(seed002_xor, seed=0), lambda deltas: [d.T for d in deltas],
-        (("stated", "the error it returns, sum (O - T)^2", _plain(lambda o, t: 2 * half_sse_loss(o, t))),
-         ("half_sse", "1/2 sum (O - T)^2", _plain(half_sse_loss)))),
-    "seed003": SeedCheck(
-        "seed003: XOR, 2-2-1 sigmoid, full batch",
-        "d = (t - y) * y (1 - y); hidden d @ W^T * h (1 - h); W += a^T @ d; b += sum(d, 0) (rate 1)",
-        seed003_xor, SIGMOIDS, _xor_batch(seed003_xor), lambda deltas: [-d for d in deltas],
-        (("stated", "the mean squared error the text names, mean((t - y)^2)", _plain(mse_loss)),
-         ("half_sse", "1/2 sum (t - y)^2", _plain(half_sse_loss)))),
-}
-
-
 def compare_seed(name: str, params: Any = None, X: Any = None, y: Any = None, lr: float | None = None,
                  tolerance: float = TOLERANCE) -> DeltaComparison:
     """A seed's hand-derived update (``-update / lr``) and deltas against autograd, on its default
-    batch (see `SEEDS`) or the given params (in the seed's own layout) and batch. For seed000 the
-    batch is one sample, X of shape (2,)."""
+    batch (see `nn.deltas.registry.SEEDS`) or the given params (in the seed's own layout) and batch.
+    For seed000 the batch is one sample, X of shape (2,)."""
     if name not in SEEDS:
         raise ValueError(f"unknown seed {name!r}; choose one of {list(SEEDS)}")
-    check = SEEDS[name]
+    seed = SEEDS[name]
     if params is None or X is None or y is None:
-        default_params, default_X, default_y = check.default_batch()
+        default_params, default_X, default_y = seed.default_batch()
         params = default_params if params is None else params
         X, y = (default_X, default_y) if X is None or y is None else (X, y)
-    module = check.module
+    module = seed.module
     lr = module.LEARNING_RATE if lr is None else lr
     update = module.compute_update(params, X, y, lr)
     hand_weights, hand_biases = module.implied_gradients(params, X, y, lr)
-    hand = Gradients(hand_weights, hand_biases, check.deltas_as_dz(update.deltas))
+    hand = Gradients(hand_weights, hand_biases, seed.deltas_as_dz(update.deltas))
     weights, biases = module.to_standard(params)
-    references = [Reference(key, description, _rows(hand, gradients(weights, biases, check.activations, X, y), tolerance))
-                  for key, description, gradients in check.references]
+    y_array = np.asarray(y, dtype=np.float64)
+    references = []
+    for reference in seed.references:
+        def root(z: Tensor, a: Tensor, loss: Any = reference.loss) -> Tensor:
+            return loss(z, a, y_array, hand.deltas[-1])
+        autograd = primitive_backward(weights, biases, seed.activations, X, root)
+        references.append(Reference(reference.key, reference.description, _rows(hand, autograd, tolerance)))
     notes = ["on this batch, " + seed001_saturation(params, X, y).describe()] if name == "seed001" else []
-    return DeltaComparison(check.title, check.hand_rule, references, notes)
+    return DeltaComparison(seed.title, seed.hand_rule, references, notes)
 
 
 # ---- the general delta rule ---------------------------------------------------------------------------
 
-# delta_rule's loss -> (the same loss on Tensors, whether it takes the logits rather than a = f(z))
-GENERAL_LOSSES: dict[str, tuple[Loss, bool]] = {
-    "mse": (mse_loss, False),
-    "half_sse": (half_sse_loss, False),
-    "bce": (bce_with_logits_loss, True),
-    "softmax_ce": (softmax_cross_entropy, True),
-}
+
+def general_losses() -> dict[str, LossSpec]:
+    """The losses of `nn.losses.LOSSES` that have a hand-derived output delta in `delta_rule`."""
+    return {name: spec for name, spec in LOSSES.items() if spec.hand_derived is not None}
 
 
-def random_problem(loss: str, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray], list[str],
-                                                                  np.ndarray, np.ndarray]:
-    """A random dense network for `loss` (2 to 4 layers, random widths and hidden activations, the
-    output activation the loss needs) with a random batch and targets: (W, b, activations, x, y)."""
+def random_problem(spec: LossSpec, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray],
+                                                                    list[str], np.ndarray, np.ndarray]:
+    """A random dense network for the loss `spec` (2 to 4 layers, random widths and hidden activations,
+    the output activation the loss needs, as the graph computes it) with a random batch and targets:
+    (W, b, activations, x, y)."""
+    loss = spec.hand_derived
     depth = int(rng.integers(2, 5))
     sizes = [int(n) for n in rng.integers(1, 6, size=depth + 1)]
     sizes[-1] = max(sizes[-1], 2) if loss == "softmax_ce" else sizes[-1]
     hidden = [str(f) for f in rng.choice(delta_rule.ACTIVATIONS, size=depth - 1)]
-    output = {"bce": "sigmoid", "softmax_ce": "identity"}.get(loss, str(rng.choice(delta_rule.ACTIVATIONS)))
+    if spec.takes_logits:
+        output = "identity"
+    else:
+        output = {"bce": "sigmoid"}.get(str(loss), str(rng.choice(delta_rule.ACTIVATIONS)))
     weights = [rng.normal(size=(n_in, n_out)) for n_in, n_out in itertools.pairwise(sizes)]
     biases = [rng.normal(size=n_out) for n_out in sizes[1:]]
     batch = int(rng.integers(1, 8))
@@ -364,20 +302,20 @@ def random_problem(loss: str, rng: np.random.Generator) -> tuple[list[np.ndarray
 
 
 def compare_general(seed: int = 0, tolerance: float = TOLERANCE) -> DeltaComparison:
-    """`nn.delta_rule.backprop` against autograd, one random network and batch per loss."""
+    """`nn.deltas.delta_rule.backprop` against autograd, one random network and batch per loss of
+    `nn.losses.LOSSES` with a hand-derived delta (autograd on the loss's `composed` form)."""
     rng = np.random.default_rng(seed)
     references = []
-    for loss, (tensor_loss, takes_logits) in GENERAL_LOSSES.items():
-        weights, biases, activations, x, y = random_problem(loss, rng)
-        result = delta_rule.backprop(weights, biases, activations, x, y, loss)
+    for name, spec in general_losses().items():
+        weights, biases, activations, x, y = random_problem(spec, rng)
+        hand_activations = activations[:-1] + [spec.hand_output] if spec.hand_output else activations
+        result = delta_rule.backprop(weights, biases, hand_activations, x, y, str(spec.hand_derived))
         hand = Gradients(result.grad_weights, result.grad_biases, result.deltas)
-        graph_activations = activations[:-1] + ["identity"] if takes_logits else activations
-        model = dense_model(weights, biases, [ACTIVATIONS[f] for f in graph_activations])
-        autograd = autograd_gradients(model, x, y, tensor_loss)
+        autograd = autograd_gradients(weights, biases, activations, x, y, spec.composed)
         sizes = "-".join(str(n) for n in [weights[0].shape[0]] + [W.shape[1] for W in weights])
-        description = f"{loss} on a {sizes} network ({', '.join(activations)}), batch {len(x)}"
-        references.append(Reference(loss, description, _rows(hand, autograd, tolerance)))
-    return DeltaComparison(f"the general delta rule (nn.delta_rule), random networks and batches (seed {seed})",
+        description = f"{name} on a {sizes} network ({', '.join(hand_activations)}), batch {len(x)}"
+        references.append(Reference(name, description, _rows(hand, autograd, tolerance)))
+    return DeltaComparison(f"the general delta rule (nn.deltas.delta_rule), random networks and batches (seed {seed})",
                            "delta_L = dLoss/dz_L; delta_l = (delta_l+1 @ W_l+1^T) * f'(z_l); dW = a^T delta; "
                            "db = sum(delta, 0)", references)
 
@@ -427,59 +365,3 @@ def seed001_saturation(params: Any, x: np.ndarray, y: np.ndarray) -> Saturation:
                       float(np.median(sprime_z[stuck])) if stuck.any() else float("nan"),
                       float(np.median(sprime_a / sprime_z)), (float(sprime_a.min()), float(sprime_a.max())),
                       int(misclassified.sum()), int((misclassified & stuck.any(axis=1)).sum()))
-
-
-# ---- the command line ---------------------------------------------------------------------------------
-
-CHOICES = (*SEEDS, "general", "all")
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``check-deltas [seed000|seed001|seed002|seed003|general|all] [--tolerance T] [--seed N]``."""
-    p = subparsers.add_parser(
-        "check-deltas", help="compare the seeds' hand-derived deltas (and the general delta rule) with autograd",
-        description="For each seed, its hand-derived update and deltas against autograd on the loss it states "
-                    "and on the loss it is really the gradient of, per layer and parameter; for 'general', the "
-                    "textbook delta rule against autograd on random networks, one per loss. Exits with 1 if the "
-                    "general rule disagrees (the seeds' disagreements are findings, reported, not failures).")
-    p.add_argument("which", nargs="?", choices=CHOICES, default="all", help="what to check (default: all)")
-    p.add_argument("--tolerance", type=_positive_float, default=TOLERANCE,
-                   help=f"largest max|hand - autograd| / max|autograd| that counts as agreeing (default: {TOLERANCE})")
-    p.add_argument("--seed", type=int, default=0, help="general: seeds the random networks (default: 0)")
-    p.set_defaults(run=run_check_deltas, subparser=p)
-
-
-def run_check_deltas(args: argparse.Namespace) -> int:
-    """Print the chosen comparisons; 1 if the general delta rule disagrees with autograd, else 0."""
-    names = [*SEEDS, "general"] if args.which == "all" else [args.which]
-    status = 0
-    for name in names:
-        if name == "general":
-            comparison = compare_general(args.seed, args.tolerance)
-            status = status or int(not all(reference.agrees for reference in comparison.references))
-        else:
-            try:
-                comparison = compare_seed(name, tolerance=args.tolerance)
-            except ImportError as err:  # seed001's digits come with scikit-learn
-                print(f"{name}: skipped, its data needs scikit-learn ({err}); pip install 'micrograd-like[data]'\n")
-                continue
-        print(comparison)
-    return status
-
-
-def main_check_deltas(argv: Sequence[str] | None = None) -> int:
-    """``micrograd-like check-deltas ...`` without the rest of the command line (argv after "check-deltas")."""
-    parser = argparse.ArgumentParser(prog="micrograd-like")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["check-deltas", *(argv or [])])
-    return args.run(args)

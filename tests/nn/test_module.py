@@ -12,7 +12,7 @@ import pytest
 import nn
 from micrograd_like import Tensor, gradcheck
 from nn import MLP, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, dense_network, initial_weights
-from nn.seeds import seed000_and
+from nn.deltas.seeds import seed000_and
 
 rng = np.random.default_rng(1)
 X = rng.normal(size=(5, 3))

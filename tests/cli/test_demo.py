@@ -19,7 +19,7 @@ from micrograd_like import dot_available
 from nn import dense_network
 from nn.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None

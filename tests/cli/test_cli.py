@@ -17,7 +17,7 @@ from micrograd_like import dot_available
 from nn import dense_network
 from nn.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
