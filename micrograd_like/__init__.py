@@ -24,4 +24,3 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-keep_freed_memory()

@@ -18,7 +18,6 @@ from typing import Any
 from .graph import RECORDING, Node
 
 
-
 def _number(data: Any) -> float:
     if isinstance(data, Real) and not isinstance(data, Value):
         return float(data)

@@ -130,7 +130,8 @@ def fit(model: Module, X: Any, y: Any, loss: Loss | str, optimizer: Optimizer, e
     `loss` is a function (outputs, targets) -> Tensor or a name in `nn.losses.LOSSES`. Training stops
     after the first epoch whose mean loss is at most `target_loss`. `metrics` are functions
     (outputs, targets) -> float by name, or names in `METRICS` ("accuracy"), computed on all of X
-    after each epoch (they receive the output *array*, `model.predict(X)`). A tqdm progress bar is shown when `progress` is True, or when it is None and
+    after each epoch (on the output array `model.predict(X)`). A tqdm progress bar is shown when
+    `progress` is True, or when it is None and
     stderr is a terminal.
     """
     metrics = _metric_functions(metrics)

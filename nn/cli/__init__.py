@@ -11,7 +11,6 @@ Argument types shared by the commands live in `nn.cli.arguments`.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from . import check_deltas, demo, reproduce, train

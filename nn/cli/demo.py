@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import random
@@ -95,9 +96,12 @@ def demo(args: argparse.Namespace) -> int:
 
     print("1. An expression: L = (a*b + c) * f")
     a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    L = d * f; L.label = "L"
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
     L.backward()
     print(f"   L = {L.data:g};  dL/da = {a.grad:g}, dL/db = {b.grad:g}, dL/dc = {c.grad:g}, dL/df = {f.grad:g}")
     gradcheck(lambda a, b, c, f: (a * b + c) * f, [a, b, c, f])
@@ -117,7 +121,8 @@ def demo(args: argparse.Namespace) -> int:
     for i, w in enumerate(neuron.w):
         w.label = f"w{i}"
     neuron.b.label = "b"
-    out_value = neuron(x).tanh(); out_value.label = "out"
+    out_value = neuron(x).tanh()
+    out_value.label = "out"
     out_value.backward()
     print(f"   out = {out_value.data:.4f};  d out/dw = {[round(w.grad, 4) for w in neuron.w]}")
     gradcheck(lambda *p: neuron(x).tanh(), neuron.parameters())

@@ -3,16 +3,16 @@ by exactly which factor. The disagreements are findings about the tutorials: pin
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
-
-import dataclasses
 
 from nn.cli.check_deltas import main as main_check_deltas
 from nn.deltas import compare, delta_rule
 from nn.deltas.compare import Row, autograd_gradients, compare_general, compare_seed, seed001_saturation
-from nn.losses import LOSSES, half_sse_loss_composed, mse_loss_composed
 from nn.deltas.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
+from nn.losses import LOSSES, half_sse_loss_composed, mse_loss_composed
 
 
 def sigmoid(z):

@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from tests.helpers import numeric_gradients
 
 from nn.deltas import delta_rule
+from tests.helpers import numeric_gradients
 
 ACTIVATIONS = ("identity", "relu", "tanh", "sigmoid")
 

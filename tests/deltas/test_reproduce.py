@@ -4,7 +4,6 @@ below), and binary cross-entropy (the principled fix)."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 

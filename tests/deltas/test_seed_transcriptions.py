@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.helpers import numeric_gradients
 
 from nn.deltas.seeds import seed000_and, seed001_digits, seed002_xor, seed003_xor
+from tests.helpers import numeric_gradients
 
 # --- an independent reference: a dense x @ W + b network and central differences ----------------
 

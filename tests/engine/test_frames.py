@@ -11,7 +11,7 @@ import pytest
 from micrograd_like import GraphvizNotFound, Tensor, Value, topological_order
 from micrograd_like.draw import HIGHLIGHT_FILL
 from micrograd_like.frames import backward_frames, show_frames
-from test_draw_networks import needs_dot, read_svg
+from tests.engine.test_draw_networks import needs_dot, read_svg
 
 
 class Frame:
@@ -134,7 +134,7 @@ def test_show_frames_is_a_slider_over_the_frames(tmp_path):
     pytest.importorskip("ipywidgets")
     paths = backward_frames(expression(), tmp_path)
     viewer = show_frames(paths)
-    (play, slider), picture = viewer.children[0].children, viewer.children[1]
+    (_play, slider), picture = viewer.children[0].children, viewer.children[1]
     assert (slider.min, slider.max, slider.value) == (1, 7, 1)
     assert picture.value.startswith("<svg") and "step 1 of 7" in picture.value
     slider.value = 5

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_tensor_ops import CASE_PARAMS, Case
 
 from micrograd_like import Tensor
+from tests.engine.test_tensor_ops import CASE_PARAMS, Case
 
 torch = pytest.importorskip("torch")
 

@@ -9,8 +9,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from micrograd_like import (Graph, GraphvizNotFound, Value, backward_steps, dot_available, draw_dot,
-                            is_grad_enabled, no_grad, scope, topological_order)
+from micrograd_like import (
+    Graph,
+    GraphvizNotFound,
+    Value,
+    backward_steps,
+    dot_available,
+    draw_dot,
+    is_grad_enabled,
+    no_grad,
+    scope,
+    topological_order,
+)
 
 
 def expression():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from micrograd_like import Value  # was: from micrograd.engine import Value
-from test_value_ops import ONE_INPUT_OPS, TWO_INPUT_OPS
+from tests.engine.test_value_ops import ONE_INPUT_OPS, TWO_INPUT_OPS
 
 torch = pytest.importorskip("torch")
 

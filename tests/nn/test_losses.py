@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 from micrograd_like import Tensor, gradcheck
-from nn import (bce_loss, bce_with_logits_loss, half_sse_loss, l2_penalty, max_margin_loss, mse_loss,
-                softmax_cross_entropy)
+from nn import (
+    bce_loss,
+    bce_with_logits_loss,
+    half_sse_loss,
+    l2_penalty,
+    max_margin_loss,
+    mse_loss,
+    softmax_cross_entropy,
+)
 
 rng = np.random.default_rng(0)
 A = rng.normal(size=(5, 3))          # outputs

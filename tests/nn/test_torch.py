@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 from micrograd_like import Tensor
-from nn import (SGD, Adam, bce_loss, bce_with_logits_loss, dense_network, linear_decay, max_margin_loss, mse_loss,
-                softmax_cross_entropy)
+from nn import (
+    SGD,
+    Adam,
+    bce_loss,
+    bce_with_logits_loss,
+    dense_network,
+    linear_decay,
+    max_margin_loss,
+    mse_loss,
+    softmax_cross_entropy,
+)
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
