@@ -228,3 +228,26 @@ def test_squared_errors_keep_float32_and_stay_finite_at_plus_minus_1000():
 def test_mse_of_empty_outputs_is_an_error_not_nan():
     with pytest.raises(ValueError, match=r"mse_loss: the outputs are empty \(shape \(0, 3\)\)"):
         mse_loss(leaf(np.zeros((0, 3))), np.zeros((0, 3)))
+
+
+# ---- the fused ops give exactly the gradients of their composed forms -------------------------------
+
+@pytest.mark.parametrize("name", ["mse", "half_sse"])
+def test_each_registered_fused_loss_gives_the_gradients_of_its_composed_form(name):
+    from nn.losses import LOSSES
+    spec = LOSSES[name]
+    a, a2 = leaf(A), leaf(A)
+    spec.function(a, Y).backward()
+    spec.composed(a2, Y).backward()
+    np.testing.assert_allclose(a.grad, a2.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_linear_gives_the_gradients_of_x_at_w_plus_b():
+    from micrograd_like import linear
+    rng = np.random.default_rng(0)
+    x, W, b, g = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(5, 4))
+    fused, composed = [[leaf(v) for v in (x, W, b)] for _ in range(2)]
+    (linear(*fused) * g).sum().backward()
+    (((composed[0] @ composed[1]) + composed[2]) * g).sum().backward()
+    for f, c in zip(fused, composed):
+        np.testing.assert_allclose(f.grad, c.grad, rtol=1e-12, atol=1e-14)
