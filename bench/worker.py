@@ -56,6 +56,9 @@ def main() -> None:
         parser.error(f"{args.workload} has systems {', '.join(workload.SYSTEMS)}; got {args.system!r}")
     for module in workload.IMPORTS:
         importlib.import_module(module)
+    # The same allocator setting for every system measured (micrograd_like no longer sets it on import):
+    # glibc keeps freed memory for reuse instead of faulting it back in at every step.
+    importlib.import_module("micrograd_like").keep_freed_memory()
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 

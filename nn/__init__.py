@@ -9,8 +9,16 @@
 from . import datasets, init, losses, metrics, optim, train
 from .init import initial_weights
 from .layers import ACTIVATIONS, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, dense_network
-from .losses import (LOSSES, bce_loss, bce_with_logits_loss, half_sse_loss, l2_penalty, max_margin_loss, mse_loss,
-                     softmax_cross_entropy)
+from .losses import (
+                     LOSSES,
+                     bce_loss,
+                     bce_with_logits_loss,
+                     half_sse_loss,
+                     l2_penalty,
+                     max_margin_loss,
+                     mse_loss,
+                     softmax_cross_entropy,
+)
 from .metrics import accuracy, classification_report, confusion_matrix, to_labels
 from .module import Module
 from .optim import SGD, Adam, linear_decay

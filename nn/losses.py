@@ -3,11 +3,18 @@ except the squared errors, one `Function` node each, since every training step o
 
 Every loss takes the network's output and the targets and returns a one-element Tensor. Targets
 may be numpy arrays, lists or Tensors; shapes must match exactly (no silent broadcasting), or a
-`ValueError` names both shapes. `LOSSES` maps the command line's names to the functions.
+`ValueError` names both shapes.
+
+`LOSSES` is the one registry of losses: each `LossSpec` declares a loss's name, its function, its
+form written as plain Tensor ops (what the comparison with the hand-derived deltas differentiates),
+whether it takes logits, what output and targets it expects, and the name of its hand-derived
+output delta in `nn.deltas.delta_rule` (a name only: `nn` never imports `nn.deltas`). The command
+line, the demo and the comparison all read it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -125,11 +132,70 @@ def l2_penalty(parameters: Iterable[Tensor], alpha: float) -> Tensor:
     return alpha * sum(squares[1:], squares[0])
 
 
-LOSSES: dict[str, Callable[[Any, Any], Tensor]] = {
-    "mse": mse_loss,
-    "half_sse": half_sse_loss,
-    "bce": bce_loss,
-    "bce_logits": bce_with_logits_loss,
-    "softmax_ce": softmax_cross_entropy,
-    "hinge": max_margin_loss,
-}
+def mse_loss_composed(outputs: Any, targets: Any) -> Tensor:
+    """`mse_loss` as Tensor ops: ((a - y) ** 2).mean()."""
+    a, y = _tensors("mse_loss", outputs, targets)
+    return ((a - y) ** 2).mean()
+
+
+def half_sse_loss_composed(outputs: Any, targets: Any) -> Tensor:
+    """`half_sse_loss` as Tensor ops: ((a - y) ** 2).sum() / 2."""
+    a, y = _tensors("half_sse_loss", outputs, targets)
+    return ((a - y) ** 2).sum() / 2
+
+
+Loss = Callable[[Any, Any], Tensor]
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """One loss, declared once. Calling it calls `function`.
+
+    - `composed`: the same loss written only with primitive Tensor ops (for the fused squared errors,
+      their four-op form; for the others, `function` itself, already a composition of ops);
+    - `takes_logits`: the network's last layer stays linear (the loss applies sigmoid/softmax itself);
+    - `one_output`: the network has a single output column (two classes only), else one per class;
+    - `targets`: "labels" (class indices), "values" (0/1 or one-hot rows), or "signs" (-1/+1);
+    - `hand_derived`: the name of its output delta in `nn.deltas.delta_rule.LOSSES` (None: none), and
+      `hand_output`: the output activation that rule puts on the logits (None: the network's own).
+    """
+
+    name: str
+    function: Loss
+    composed: Loss
+    takes_logits: bool
+    one_output: bool
+    targets: str
+    hand_derived: str | None = None
+    hand_output: str | None = None
+    description: str = ""
+
+    def __call__(self, outputs: Any, targets: Any) -> Tensor:
+        return self.function(outputs, targets)
+
+    def make_targets(self, labels: np.ndarray, n_outputs: int) -> np.ndarray:
+        """The targets this loss wants, from integer class labels and the network's number of outputs."""
+        labels = np.asarray(labels)
+        if self.targets == "labels":
+            return labels
+        if n_outputs > 1:
+            return np.eye(n_outputs)[labels]
+        column = 2.0 * labels - 1 if self.targets == "signs" else labels.astype(np.float64)
+        return column.reshape(-1, 1)
+
+
+LOSSES: dict[str, LossSpec] = {spec.name: spec for spec in (
+    LossSpec("mse", mse_loss, mse_loss_composed, takes_logits=False, one_output=False, targets="values",
+             hand_derived="mse", description="mean((a - y)^2)"),
+    LossSpec("half_sse", half_sse_loss, half_sse_loss_composed, takes_logits=False, one_output=False,
+             targets="values", hand_derived="half_sse", description="1/2 sum (a - y)^2, the seeds' loss"),
+    LossSpec("bce", bce_loss, bce_loss, takes_logits=False, one_output=True, targets="values",
+             hand_derived="bce", description="binary cross-entropy of probabilities"),
+    LossSpec("bce_logits", bce_with_logits_loss, bce_with_logits_loss, takes_logits=True, one_output=True,
+             targets="values", hand_derived="bce", hand_output="sigmoid",
+             description="binary cross-entropy from the logits"),
+    LossSpec("softmax_ce", softmax_cross_entropy, softmax_cross_entropy, takes_logits=True, one_output=False,
+             targets="labels", hand_derived="softmax_ce", description="softmax cross-entropy from the logits"),
+    LossSpec("hinge", max_margin_loss, max_margin_loss, takes_logits=True, one_output=True, targets="signs",
+             description="micrograd's max-margin loss on -1/+1 targets"),
+)}

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Iterator, Mapping
 
 import numpy as np
 
-from micrograd_like import Tensor, Value, scope
+from micrograd_like import Tensor, Value, no_grad, scope
 
 
 class Module:
@@ -35,6 +35,12 @@ class Module:
     def __call__(self, *args: Any) -> Any:
         with scope(self.scope_name()):
             return self.forward(*args)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The output array of a forward pass on X under `no_grad()` (no graph is recorded)."""
+        with no_grad():
+            outputs = self(X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64)))
+        return np.asarray(outputs.data)
 
     def scope_name(self) -> str:
         """The name this module's nodes are grouped under when drawn."""

@@ -3,8 +3,9 @@
 One training step is: forward a batch, compute the loss, backpropagate, update. `training_steps`
 yields each step after the backward pass and *before* the update, which happens when the iterator
 is advanced, so a notebook can stop at any step and look at the batch, the loss, its graph, every
-gradient and the parameters they are about to change. `fit` runs the same steps to the end and
-keeps a `History`.
+gradient and the parameters they are about to change. `fit` is written on top of `training_steps`: it
+runs the same steps to the end and keeps a `History`. The gradients are reset in one place, at the
+start of each step's forward pass.
 
 Batch sizes: None for full-batch training, 1 for per-sample updates, anything else for minibatches;
 each epoch visits the samples in an order shuffled by a seeded generator (unless shuffle=False).
@@ -18,7 +19,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from micrograd_like import Tensor, no_grad
+from micrograd_like import Tensor
 
 from .init import RandomSource, make_rng
 from .losses import LOSSES
@@ -61,11 +62,19 @@ class Step:
     outputs: Tensor
     loss: Tensor
     model: Module
+    optimizer: Optimizer
+    last_in_epoch: bool = False
     updated: bool = False
 
     @property
     def loss_value(self) -> float:
         return float(self.loss.data)
+
+    def apply(self) -> None:
+        """Apply this step's update now (`training_steps` does it when advanced, if not done already)."""
+        if not self.updated:
+            self.optimizer.step()
+            self.updated = True
 
     def gradients(self) -> dict[str, np.ndarray | None]:
         """d(loss)/d(parameter) by dotted name (None for a parameter the loss does not depend on)."""
@@ -90,11 +99,12 @@ def training_steps(model: Module, X: Any, y: Any, loss: Loss | str, optimizer: O
     def steps() -> Iterator[Step]:
         number = 0
         for epoch in range(epochs):
-            for index in batches(len(X), batch_size, shuffle, rng, drop_last):
-                step = _forward_backward(model, X[index], y[index], loss, epoch, number)
+            epoch_batches = batches(len(X), batch_size, shuffle, rng, drop_last)
+            for i, index in enumerate(epoch_batches):
+                step = _forward_backward(model, X[index], y[index], loss, optimizer, epoch, number)
+                step.last_in_epoch = i == len(epoch_batches) - 1
                 yield step
-                optimizer.step()
-                step.updated = True
+                step.apply()
                 number += 1
 
     return steps()
@@ -120,25 +130,28 @@ def fit(model: Module, X: Any, y: Any, loss: Loss | str, optimizer: Optimizer, e
     `loss` is a function (outputs, targets) -> Tensor or a name in `nn.losses.LOSSES`. Training stops
     after the first epoch whose mean loss is at most `target_loss`. `metrics` are functions
     (outputs, targets) -> float by name, or names in `METRICS` ("accuracy"), computed on all of X
-    after each epoch. A tqdm progress bar is shown when `progress` is True, or when it is None and
+    after each epoch (on the output array `model.predict(X)`). A tqdm progress bar is shown when
+    `progress` is True, or when it is None and
     stderr is a terminal.
     """
-    X, y, loss, rng = _check_arguments(X, y, loss, epochs, batch_size, rng)
     metrics = _metric_functions(metrics)
+    steps = training_steps(model, X, y, loss, optimizer, epochs, batch_size, shuffle, rng, drop_last)
+    X, y = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64), np.asarray(
+        y.data if isinstance(y, Tensor) else y)
     history = History(metrics={name: [] for name in metrics})
     bar = _progress_bar(epochs, progress)
+    total = samples = 0.0
     try:
-        for epoch in range(epochs):
-            total = samples = 0.0
-            for index in batches(len(X), batch_size, shuffle, rng, drop_last):
-                step = _forward_backward(model, X[index], y[index], loss, epoch, len(history.step_losses))
-                optimizer.step()
-                history.step_losses.append(step.loss_value)
-                total, samples = total + step.loss_value * len(index), samples + len(index)
+        for step in steps:
+            step.apply()  # before the epoch's metrics, which must see the updated parameters
+            history.step_losses.append(step.loss_value)
+            total, samples = total + step.loss_value * len(step.inputs), samples + len(step.inputs)
+            if not step.last_in_epoch:
+                continue
             history.epoch_losses.append(total / samples)
+            total = samples = 0.0
             if metrics:
-                with no_grad():
-                    outputs = model(Tensor(X))
+                outputs = model.predict(X)
                 for name, metric in metrics.items():
                     history.metrics[name].append(float(metric(outputs, y)))
             if bar is not None:
@@ -149,20 +162,21 @@ def fit(model: Module, X: Any, y: Any, loss: Loss | str, optimizer: Optimizer, e
                 history.stopped_early = True
                 break
     finally:
+        steps.close()
         if bar is not None:
             bar.close()
     return history
 
 
-def _forward_backward(model: Module, inputs: np.ndarray, targets: np.ndarray, loss: Loss, epoch: int,
-                      number: int) -> Step:
-    model.zero_grad()
+def _forward_backward(model: Module, inputs: np.ndarray, targets: np.ndarray, loss: Loss, optimizer: Optimizer,
+                      epoch: int, number: int) -> Step:
+    model.zero_grad()  # the one place the training loop resets the gradients
     outputs = model(Tensor(inputs))
     value = loss(outputs, targets)
     if not isinstance(value, Tensor) or value.size != 1:
         raise ValueError(f"the loss must return a one-element Tensor, got {value!r:.80}")
     value.backward()
-    return Step(epoch, number, inputs, targets, outputs, value, model)
+    return Step(epoch, number, inputs, targets, outputs, value, model, optimizer)
 
 
 def _check_arguments(X: Any, y: Any, loss: Loss | str, epochs: int, batch_size: int | None,
