@@ -12,6 +12,7 @@ networks, `collapse_depth` draws each module as a single box.
 
 from __future__ import annotations
 
+import errno
 import html
 import os
 import shutil
@@ -127,8 +128,11 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> str:
     path = os.fspath(path)
     # Not tempfile.mkstemp: its files are private (0600); this one gets the usual permissions.
     tmp = f"{path}.{uuid.uuid4().hex}.tmp"
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {path}: {folder} is a file, not a folder")
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         with open(tmp, "xb") as f:
             f.write(data)
         os.replace(tmp, path)
