@@ -138,3 +138,15 @@ def test_training_page_slider_moves_the_epoch_marker_and_the_boundary(driver, tm
     driver.find_element(By.ID, "prev").click()
     assert now()[0] == "epoch 4: loss 0.25"
     assert console_errors(driver) == []
+
+
+def test_a_missing_browser_skips_with_the_reason_but_fails_in_ci(monkeypatch, tmp_path):
+    import headless_chromium
+
+    monkeypatch.setattr(headless_chromium, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no-chromium.*in CI they must run"):
+        start_chromium(tmp_path)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no-chromium.*apt-get install chromium chromium-driver"):
+        start_chromium(tmp_path)
