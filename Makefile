@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= demo_output
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
@@ -33,5 +33,10 @@ bench: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/execute.py
 
+# The documentation site (MkDocs + Material, API reference from the docstrings, the stored notebooks) in site/.
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis site .cache

@@ -5,17 +5,18 @@
 - `backward()` is one iterative walk over that graph (`graph.py`), shared by both;
   `backward(create_graph=True)` and `grad()` record it too, for derivatives of derivatives.
 - `gradcheck` / `gradgradcheck` compare first / second derivatives with finite differences;
-  `draw_dot` draws a graph.
+  `draw_dot` draws a graph; `backward_page` writes the backward pass as one HTML page.
 
 Importing it changes nothing process-wide. `keep_freed_memory()` is an explicit, opt-in tuning of
 glibc's allocator for training loops (see `memory.py`).
 """
 
-from .draw import Graph, GraphvizNotFound, dot_available, draw_dot
+from .draw import Graph, GraphvizError, GraphvizNotFound, dot_available, draw_dot
 from .frames import backward_frames, show_frames
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import backward_steps, grad, is_grad_enabled, no_grad, scope, topological_order
 from .memory import keep_freed_memory
+from .page import Page, backward_page, explain, explain_text, training_page
 from .tensor import Function, Tensor, concatenate, linear, stack, unbroadcast, where
 from .value import Value
 
@@ -23,7 +24,8 @@ __all__ = [
     "Value", "Tensor", "Function", "linear", "where", "concatenate", "stack", "unbroadcast",
     "no_grad", "is_grad_enabled", "scope", "topological_order", "backward_steps", "grad",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "draw_dot", "backward_frames", "show_frames", "Graph", "GraphvizNotFound", "dot_available",
+    "draw_dot", "backward_frames", "show_frames", "Graph", "GraphvizNotFound", "GraphvizError", "dot_available",
+    "backward_page", "training_page", "Page", "explain", "explain_text",
     "keep_freed_memory",
 ]
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ networks, `collapse_depth` draws each module as a single box.
 
 from __future__ import annotations
 
+import errno
 import html
 import os
 import shutil
@@ -24,6 +25,7 @@ import numpy as np
 
 from .graph import topological_order
 from .tensor import Tensor
+from .value import Value
 
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render graphs and was not found on PATH. "
                 "Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
@@ -32,12 +34,30 @@ INSTALL_HINT = ("Graphviz's `dot` program is needed to render graphs and was not
 ROLE_FILLS = {"input": "#dae8fc", "parameter": "#d5e8d4", "intermediate": "white", "output": "#f8cecc"}
 HIGHLIGHT_FILL = "#ffd966"
 MODULE_FILL = "#e6e6e6"
+MAX_LABEL = 40  # characters per line of a label; longer lines end in an ellipsis
+MAX_LABEL_LINES = 3
 LARGE_GRAPH = 300  # boxes; past a few hundred, dot's layout is slow and the picture a hairball
 FONT = "Helvetica"
 
 
-class GraphvizNotFound(RuntimeError):
-    """Rendering was asked for, but Graphviz's `dot` program is not installed."""
+class GraphvizNotFound(graphviz.ExecutableNotFound):
+    """Rendering was asked for, but Graphviz's `dot` program is not installed.
+
+    A `graphviz.ExecutableNotFound` (so code written for graphviz catches it too), hence a RuntimeError.
+    """
+
+    def __init__(self, message: str = INSTALL_HINT) -> None:
+        RuntimeError.__init__(self, message)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz's `dot` ran and failed; the message names the file and quotes dot's own error."""
+
+
+WRITE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": None, ".dot": None}  # None: the DOT text
 
 
 def dot_available() -> bool:
@@ -46,7 +66,11 @@ def dot_available() -> bool:
 
 
 class Graph(graphviz.Digraph):
-    """A `graphviz.Digraph` whose rendering explains how to install Graphviz when `dot` is missing."""
+    """A `graphviz.Digraph`: `render`, `view`, `save`, `pipe` and `source` do what graphviz documents
+    (rendering raises `GraphvizNotFound`, with how to install Graphviz, when `dot` is missing).
+
+    Ours on top: `write(path)` draws the picture into one file, its format taken from the extension.
+    """
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         if not dot_available():
@@ -66,26 +90,61 @@ class Graph(graphviz.Digraph):
             return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
         return super()._repr_mimebundle_(include, exclude, **kwargs)
 
-    def save(self, path: str | os.PathLike, format: str | None = None) -> str:
-        """Render to `path` (format from its extension unless given) and return the path.
+    def write(self, path: str | os.PathLike) -> str:
+        """Draw the graph into the file `path` and return the path (as a string).
 
-        The picture is rendered in memory first, so a failure never leaves a half-written file.
+        The extension says what to write: `.svg`, `.png` or `.pdf`, a picture drawn by `dot`;
+        `.gv` or `.dot`, the DOT source itself (no `dot` needed). Missing folders are made. The
+        file is written in full or not at all: the picture is drawn in memory, written beside
+        `path` and renamed onto it, so a failure never leaves a half-written or stray file.
+
+        Raises ValueError for another extension, `GraphvizNotFound` when `dot` is needed and
+        missing, `GraphvizError` when `dot` fails (with its error message), OSError naming
+        `path` when the file cannot be written.
         """
         path = os.fspath(path)
-        format = format or os.path.splitext(path)[1].lstrip(".") or self.format
-        data = self.pipe(format=format)
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        # Not tempfile.mkstemp: its files are private (0600); this one gets the usual permissions.
-        tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-        try:
-            with open(tmp, "xb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        extension = os.path.splitext(path)[1].lower()
+        if extension not in WRITE_FORMATS:
+            raise ValueError(f"Graph.write: cannot tell what to write from the extension of {path!r}; "
+                             f"use one of {', '.join(WRITE_FORMATS)}")
+        format = WRITE_FORMATS[extension]
+        if format is None:
+            data = self.source.encode("utf-8")
+        else:
+            try:
+                data = self.pipe(format=format)
+            except graphviz.CalledProcessError as error:
+                stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else error.stderr
+                raise GraphvizError(f"Graphviz's dot failed to draw {path} (exit status {error.returncode}): "
+                                    f"{(stderr or '').strip() or 'no message'}") from None
+        return write_atomically(path, data)
+
+
+def write_atomically(path: str | os.PathLike, data: bytes) -> str:
+    """Write `data` to `path` in full or not at all (written beside it, then renamed); return the path.
+
+    Missing folders are made. An OSError names `path` (not the temporary file).
+    """
+    path = os.fspath(path)
+    # Not tempfile.mkstemp: its files are private (0600); this one gets the usual permissions.
+    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {path}: {folder} is a file, not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(tmp, "xb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as error:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
 
 
 def draw_dot(root: Any, rankdir: str = "LR", format: str = "svg", highlight: Iterable[Any] = (),
@@ -112,6 +171,9 @@ def draw_dot(root: Any, rankdir: str = "LR", format: str = "svg", highlight: Ite
     Warns, suggesting `collapse_depth` or a smaller sub-graph, when more than LARGE_GRAPH boxes
     would be drawn.
     """
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"draw_dot: expected the Value or Tensor whose graph to draw (e.g. the loss), "
+                        f"got {type(root).__name__} {_shorten(repr(root), MAX_LABEL)}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if collapse_depth is not None and (isinstance(collapse_depth, bool) or not isinstance(collapse_depth, int)
@@ -156,7 +218,7 @@ def _draw(root: Any, *, rankdir: str = "LR", format: str = "svg", highlight: Ite
             if path[:depth] not in clusters:
                 clusters[path[:depth]] = graphviz.Digraph(
                     name=f"cluster_{len(clusters)}",
-                    graph_attr={"label": f"<<b>{_escape(path[depth - 1])}</b>>", "labeljust": "l",
+                    graph_attr={"label": f"<<b>{label_html(path[depth - 1])}</b>>", "labeljust": "l",
                                 "style": "rounded", "color": "#999999"})
         return clusters[path]
 
@@ -182,10 +244,10 @@ def _draw(root: Any, *, rankdir: str = "LR", format: str = "svg", highlight: Ite
                  shape="plaintext", style="filled", fillcolor=fill, margin="0", width="0", height="0")
         if node.parents:
             op_names[id(node)] = name + "op"
-            box.node(name + "op", label=f"<{_escape(node.op or 'op')}>", shape="ellipse")
+            box.node(name + "op", label=f"<{label_html(node.op or 'op')}>", shape="ellipse")
 
     for path, (name, count) in modules.items():
-        cluster(path[:-1]).node(name, label=f"<<b>{_escape(path[-1])}</b><br/>{count} nodes>", shape="box",
+        cluster(path[:-1]).node(name, label=f"<<b>{label_html(path[-1])}</b><br/>{count} nodes>", shape="box",
                                 style="filled,rounded", fillcolor=MODULE_FILL)
     if modules:
         legend_entries["module (collapsed)"] = MODULE_FILL
@@ -261,8 +323,9 @@ def _node_table(node: Any, max_elements: int, grad_known: bool = True, grad_widt
     """An HTML-like Graphviz label, every piece of text escaped: one row of cells for a Value,
     one cell per row for a Tensor (its arrays are long: side by side, the box would be very wide)."""
     cells = []
-    if node.label:
-        cells.append(f"<b>{_escape(node.label)}</b>")
+    label = label_html(node.label)
+    if label:
+        cells.append(f"<b>{label}</b>")
     if isinstance(node, Tensor):
         cells.append(f"shape {_escape(str(node.shape))}" + ("" if node.dtype == np.float64 else f" {node.dtype}"))
         if node.size <= max_elements:
@@ -292,6 +355,28 @@ def _grad_text(node: Any, max_elements: int = 12) -> str | None:
     if node.grad is None or node.size > max_elements:
         return None
     return f"grad {_format_array(node.grad)}"
+
+
+def label_text(label: Any) -> list[str]:
+    """A label as the lines to show: `str()` of anything that is not a string (None: no lines), at most
+    MAX_LABEL_LINES lines of at most MAX_LABEL characters (longer ones end in an ellipsis), and control
+    characters (tab, escape, ...) shown as escapes such as \\x1b rather than sent to Graphviz."""
+    if label is None:
+        return []
+    lines = str(label).splitlines() or [""]
+    if len(lines) > MAX_LABEL_LINES:
+        lines = lines[:MAX_LABEL_LINES - 1] + ["\u2026"]
+    visible = ["".join(c if c.isprintable() else repr(c)[1:-1] for c in line) for line in lines]
+    return [_shorten(line, MAX_LABEL) for line in visible] if any(visible) else []
+
+
+def label_html(label: Any) -> str:
+    """A label for an HTML-like Graphviz label: `label_text`'s lines, escaped, joined by line breaks."""
+    return "<br/>".join(_escape(line) for line in label_text(label))
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
 
 
 def _escape(text: str) -> str:

@@ -9,9 +9,9 @@ frames in a notebook.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from .draw import INSTALL_HINT, GraphvizNotFound, _draw, _grad_text, dot_available
+from .draw import INSTALL_HINT, Graph, GraphvizNotFound, _draw, _grad_text, dot_available, label_text
 from .graph import backward_steps, topological_order
 
 
@@ -28,23 +28,39 @@ def backward_frames(root: Any, out_dir: str | os.PathLike, *, params: Iterable[A
     `zero_grad()` first to watch a fresh pass). Nothing is computed or written when `dot` is
     missing (`GraphvizNotFound`) or when the graph has more than `max_frames` nodes (ValueError).
     """
+    graphs = frame_graphs(root, params=params, rankdir=rankdir, max_elements=max_elements, max_frames=max_frames,
+                          caller="backward_frames")
+    return [graph.write(os.path.join(out_dir, f"step_{k:03d}.svg")) for k, (_, graph) in enumerate(graphs, start=1)]
+
+
+def frame_graphs(root: Any, *, params: Iterable[Any] | None = None, rankdir: str = "LR", max_elements: int = 12,
+                 max_frames: int = 200, after_step: Callable[[Any], None] | None = None,
+                 caller: str = "frame_graphs") -> list[tuple[Any, Graph]]:
+    """The frames of `backward_frames` as (node, Graph) pairs, drawn but not rendered.
+
+    Runs the backward pass (filling in every `.grad`), calling `after_step(node)` right after each
+    node's chain-rule step, while the grads of the nodes not visited yet are still partial sums.
+    Raises `GraphvizNotFound` and ValueError (too many nodes) as `backward_frames` does, before
+    computing anything.
+    """
     if not dot_available():
         raise GraphvizNotFound(INSTALL_HINT)
     size = len(topological_order(root))
     if size > max_frames:
-        raise ValueError(f"backward_frames: the graph has {size} nodes, so {size} frames (max_frames={max_frames}); "
+        raise ValueError(f"{caller}: the graph has {size} nodes, so {size} frames (max_frames={max_frames}); "
                          f"draw a smaller graph, or pass a larger max_frames")
     params = None if params is None else list(params)
-    steps = list(backward_steps(root))
+    steps = []
+    for node in backward_steps(root):
+        steps.append(node)
+        if after_step is not None:
+            after_step(node)
     # A node's grad is final once it has been yielded, so drawing after the pass shows each
     # frame's gradients exactly. Reserving room for every final grad keeps the layout fixed.
     widths = {id(node): _grad_width(node, max_elements) for node in steps}
-    paths = []
-    for k, node in enumerate(steps, start=1):
-        graph, _ = _draw(root, rankdir=rankdir, highlight=[node], max_elements=max_elements, params=params,
-                         grads_known=steps[:k], grad_widths=widths, caption=_caption(node, k, len(steps)))
-        paths.append(graph.save(os.path.join(out_dir, f"step_{k:03d}.svg")))
-    return paths
+    return [(node, _draw(root, rankdir=rankdir, highlight=[node], max_elements=max_elements, params=params,
+                         grads_known=steps[:k], grad_widths=widths, caption=_caption(node, k, len(steps)))[0])
+            for k, node in enumerate(steps, start=1)]
 
 
 def _grad_width(node: Any, max_elements: int) -> int:
@@ -54,7 +70,7 @@ def _grad_width(node: Any, max_elements: int) -> int:
 
 
 def _caption(node: Any, step: int, steps: int) -> str:
-    name = node.label or (f"a {node.op!r} node" if node.parents else "a leaf")
+    name = " ".join(label_text(node.label)) or (f"a {node.op!r} node" if node.parents else "a leaf")
     if step == 1:
         return (f"step 1 of {steps}: {name}, the output. Backward starts here, with d(output)/d(output) = 1; "
                 f"the chain rule adds (local derivative x grad) into its parents' grads.")

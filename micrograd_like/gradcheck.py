@@ -133,7 +133,9 @@ def _compare_with_differences(inputs: list, analytic: list, evaluate: Callable[[
         for index in np.ndindex(x.shape):
             def put(v: float, index: tuple = index) -> None:
                 x.data[index] = v
-            numeric = _central_difference(evaluate, lambda index=index: float(x.data[index]), put, eps)
+            def get(index: tuple = index) -> float:
+                return float(x.data[index])
+            numeric = _central_difference(evaluate, get, put, eps)
             _compare(what + name, f" element {index}", float(derivative[index]), numeric, atol, rtol)
 
 

@@ -251,9 +251,21 @@ def grad(output: Any, inputs: Any, grad: Any = None, create_graph: bool = False)
 
 
 class Node:
-    """What `Value` and `Tensor` share: graph-walking methods written once, in terms of `parents`."""
+    """What `Value` and `Tensor` share: graph-walking methods written once, in terms of `parents`.
+    (The protocol's attributes, declared for type checkers; each kind keeps them in its own slots.)"""
 
     __slots__ = ()
+    data: Any
+    grad: Any
+    op: str
+    label: str
+
+    @property
+    def parents(self) -> tuple:
+        raise NotImplementedError
+
+    def _chain_rule(self, create_graph: bool = False) -> None:
+        raise NotImplementedError
 
     def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Fill in `.grad` of every node this one depends on with d(self)/d(node).

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from numbers import Real
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -90,8 +90,9 @@ class Tensor(Node):
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "", dtype: Any = None) -> None:
         self.data = _as_array(data, dtype)
-        self.grad = None
-        self.parents = self.vjps = ()
+        self.grad: Any = None  # an array, or a Tensor after backward(create_graph=True)
+        self.parents: tuple = ()
+        self.vjps: tuple = ()
         self.op = ""
         self.label = label
         self.scope = RECORDING.scope
@@ -100,7 +101,7 @@ class Tensor(Node):
     @staticmethod
     def _make(data: Array, parents: tuple, vjps: tuple, op: str, kind: type | None = None) -> Tensor:
         """The result of an op: it records its parents only if one of them needs a gradient."""
-        out = object.__new__(kind or Tensor)
+        out: Tensor = object.__new__(kind or Tensor)
         out.data = data
         out.grad = None
         out.op = op
@@ -122,6 +123,7 @@ class Tensor(Node):
         if grad is None:  # nothing flowed here (e.g. a branch that does not reach the root)
             return
         parents = self.parents
+        inputs: Sequence[Any]
         if create_graph:
             out, inputs = self, parents
         else:
@@ -131,6 +133,7 @@ class Tensor(Node):
                 parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
 
     def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
+        seed: Any
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(f"backward: the output has shape {self.shape}; only a single number can be "
@@ -443,9 +446,9 @@ class Tensor(Node):
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (reverse them if none given).   vjp(g) = g permuted back."""
-        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        given = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         ndim = self.data.ndim
-        axes = tuple(axes) if axes else tuple(reversed(range(ndim)))
+        axes = tuple(given) if given else tuple(reversed(range(ndim)))
         normalized = [a + ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axes]
         if len(axes) != ndim or set(normalized) != set(range(ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of {self.shape}")
@@ -491,15 +494,15 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     return Tensor._make(out, (x, weight, bias), (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "linear")
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
+def where(condition: Any, a: Any, b: Any) -> Any:
     """a where `condition` is true, else b (elementwise, broadcasting, as numpy's where).
 
     vjp_a(g) = g where the condition holds, else 0;   vjp_b(g) = the rest. The condition is a
-    constant: a boolean array, or a Tensor of 0.0/1.0 (as comparisons give), with no gradient."""
+    constant: a boolean array, or a Tensor of 0.0/1.0 (as comparisons give), with no gradient.
+    With neither a nor b a Tensor, the result is a plain array (as a VJP needs on arrays)."""
     mask = _condition(condition)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        if (type(a) is np.ndarray or isinstance(a, Real)) and (type(b) is np.ndarray or isinstance(b, Real)):
-            return np.where(mask, a, b)  # (arrays in, an array out: what a VJP needs on its first-order path)
+        return np.where(mask, a, b)
     a = a if isinstance(a, Tensor) else (b._coerce(a) if isinstance(b, Tensor) else Tensor(a))
     b = b if isinstance(b, Tensor) else a._coerce(b)
     try:
@@ -569,13 +572,13 @@ class Function:
 
     `forward(ctx, *args)` gets each Tensor argument's array (other arguments as they are) and may
     keep what backward needs on `ctx`. `backward(ctx, g)` returns one gradient per Tensor input
-    (None for no gradient; `ctx.needs_input_grad` tells which inputs need one). `ctx.inputs` and `ctx.output` are the Tensor
-    inputs and the output: numpy arrays in an ordinary backward pass, and the Tensors themselves
-    under `backward(create_graph=True)`. A backward written only with those and with ops that work
-    on arrays and Tensors alike (arithmetic, `@`, `.T`, `.sum`, `.reshape`) has derivatives of its
-    own: declare `differentiable_backward = True`. Otherwise a create_graph pass raises, rather
-    than silently treating the gradient as a constant. Check a new op with `gradcheck`
-    (and `gradgradcheck`).
+    (None for no gradient; `ctx.needs_input_grad` tells which inputs need one). `ctx.inputs` and
+    `ctx.output` are the Tensor inputs and the output: numpy arrays in an ordinary backward pass,
+    and the Tensors themselves under `backward(create_graph=True)`. A backward written only with
+    those and with ops that work on arrays and Tensors alike (arithmetic, `@`, `.T`, `.sum`,
+    `.reshape`) has derivatives of its own: declare `differentiable_backward = True`. Otherwise a
+    create_graph pass raises, rather than silently treating the gradient as a constant. Check a
+    new op with `gradcheck` (and `gradgradcheck`).
     """
 
     differentiable_backward = False
@@ -604,6 +607,7 @@ class Function:
         if out.dtype.kind != "f":
             raise TypeError(f"{cls.__name__}.forward must return a float array, got dtype {out.dtype}")
         result = Tensor._make(out, tuple(tensors), (), cls.__name__, _FunctionResult)
+        result = cast(_FunctionResult, result)
         result.function, result.ctx = cls, ctx
         return result
 
@@ -612,6 +616,8 @@ class _FunctionResult(Tensor):
     """The result of a `Function`: one call of its backward gives every input's gradient (a joint VJP)."""
 
     __slots__ = ("function", "ctx")
+    function: type[Function]
+    ctx: _Context
 
     def _chain_rule(self, create_graph: bool = False) -> None:
         grad = self.grad
@@ -632,7 +638,8 @@ class _FunctionResult(Tensor):
             ctx.inputs = ctx.output = None  # the pass's arrays (or Tensors) are not kept
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(parents):
-            raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients for {len(parents)} tensor inputs")
+            raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients "
+                             f"for {len(parents)} tensor inputs")
         for i, (parent, g) in enumerate(zip(parents, grads)):
             if not parent.requires_grad:
                 continue
@@ -650,7 +657,11 @@ class _FunctionResult(Tensor):
 
 
 class _Context:
-    """Where `Function.forward` leaves what `backward` needs."""
+    """Where `Function.forward` leaves what `backward` needs (any attribute may be set on it)."""
+
+    needs_input_grad: tuple
+    inputs: Any
+    output: Any
 
 
 # ---- accumulating gradients ---------------------------------------------------------------

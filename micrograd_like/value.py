@@ -54,7 +54,7 @@ class Value(Node):
         if len(_children) > 2:
             raise ValueError(f"Value: an op has at most two operands, got {len(_children)}")
         self.data = data if type(data) is float else _number(data)
-        self.grad = 0.0
+        self.grad: Any = 0.0  # a float, or a Value after backward(create_graph=True)
         self.op = _op
         self.label = label
         self.scope = RECORDING.scope

@@ -4,6 +4,7 @@
   train         train a dense network on a named data set and print its metrics
   check-deltas  the seeds' hand-derived deltas (and the general delta rule) against autograd
   reproduce     run a seed tutorial's experiment with our engine
+  explain       the backward pass of an expression, step by step (text, or an HTML page)
 
 Argument types shared by the commands live in `nn.cli.arguments`.
 """
@@ -13,10 +14,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import check_deltas, demo, reproduce, train
+from . import check_deltas, demo, explain, reproduce, train
 from .arguments import UsageError
 
-COMMANDS = (demo, train, check_deltas, reproduce)  # each has add_command(subparsers)
+COMMANDS = (demo, train, check_deltas, reproduce, explain)  # each has add_command(subparsers)
 
 
 def build_parser() -> argparse.ArgumentParser:

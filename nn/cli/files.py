@@ -38,7 +38,7 @@ def save_graph(root: Value | Tensor, path: str, what: str) -> str:
     note = ""
     if not path.lower().endswith(".dot"):
         try:
-            return f"graph of {what}: {graph.save(path)}"
+            return f"graph of {what}: {graph.write(path)}"
         except GraphvizNotFound as err:
             path, note = os.path.splitext(path)[0] + ".dot", f" (DOT source only. {err})"
     with atomic_write(path) as fh:
@@ -49,7 +49,7 @@ def save_graph(root: Value | Tensor, path: str, what: str) -> str:
 def write_graph(graph: Graph, out: str, name: str, drawing: bool) -> str:
     """`graph` as out/name.svg, or as DOT source in out/name.dot without Graphviz; returns the file name."""
     if drawing:
-        return os.path.basename(graph.save(os.path.join(out, name + ".svg")))
+        return os.path.basename(graph.write(os.path.join(out, name + ".svg")))
     with atomic_write(os.path.join(out, name + ".dot")) as fh:
         fh.write(graph.source.encode())
     return name + ".dot"

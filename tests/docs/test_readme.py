@@ -20,7 +20,7 @@ def test_readme_example_runs(index, tmp_path, monkeypatch, capsys):
     code = BLOCKS[index]
     if "micrograd.nn import" in code or "was: from" in code:
         code = "\n".join(line.split("#")[0] for line in code.splitlines())  # the import-swap snippet
-    if ".save(" in code and not dot_available():
+    if ".write(" in code and not dot_available():
         pytest.skip("Graphviz's dot is not installed (the example renders a graph)")
     monkeypatch.chdir(tmp_path)
     exec(compile(code, f"README.md example {index}", "exec"), {})

@@ -551,5 +551,5 @@ def test_draw_dot_shows_only_the_shape_of_a_large_tensor() -> None:
 @pytest.mark.skipif(not dot_available(), reason="Graphviz's dot program is not installed")
 def test_draw_dot_renders_a_tensor_graph(tmp_path: Path) -> None:
     x = Tensor(np.ones(3), requires_grad=True, label="x")
-    path = draw_dot(x.exp() @ x).save(tmp_path / "graph.svg")
+    path = draw_dot(x.exp() @ x).write(tmp_path / "graph.svg")
     assert "<svg" in Path(path).read_text()

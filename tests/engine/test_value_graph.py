@@ -250,7 +250,7 @@ def test_highlight_fills_the_given_nodes_only(render):
 
 
 def test_save_writes_an_svg_and_nothing_else(tmp_path, render):
-    path = draw_dot(expression()[-1]).save(tmp_path / "pictures" / "e.svg")
+    path = draw_dot(expression()[-1]).write(tmp_path / "pictures" / "e.svg")
     assert path == str(tmp_path / "pictures" / "e.svg")
     assert os.listdir(tmp_path / "pictures") == ["e.svg"]
     assert ET.parse(path).getroot().tag == "{http://www.w3.org/2000/svg}svg"
@@ -258,7 +258,7 @@ def test_save_writes_an_svg_and_nothing_else(tmp_path, render):
 
 def test_save_of_an_unknown_format_fails_without_leaving_a_file(tmp_path, render):
     with pytest.raises(ValueError, match="nosuchformat"):
-        draw_dot(expression()[-1]).save(tmp_path / "e.nosuchformat")
+        draw_dot(expression()[-1]).write(tmp_path / "e.nosuchformat")
     assert os.listdir(tmp_path) == []
 
 
@@ -270,7 +270,7 @@ def test_without_dot_rendering_says_how_to_install_graphviz_and_the_source_still
     graph = draw_dot(expression()[-1])
     assert isinstance(graph, Graph)
     with pytest.raises(GraphvizNotFound, match=r"(?s)Graphviz.*not found.*apt-get install graphviz"):
-        graph.save(tmp_path / "e.svg")
+        graph.write(tmp_path / "e.svg")
     assert os.listdir(tmp_path) == ["bin"]
     with pytest.raises(GraphvizNotFound):
         graph.pipe()
