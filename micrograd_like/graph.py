@@ -25,24 +25,25 @@ and two methods:
 
 from __future__ import annotations
 
-import threading
 from contextlib import ContextDecorator, contextmanager
+from threading import get_ident
 from typing import Any, Iterator, Sequence
 
 
 class _Recording:
-    """Whether new nodes record their parents, and the current module scope.
+    """Which threads are inside `no_grad()`, and the current module scope.
 
-    `enabled` is True while no thread is inside `no_grad()`: then every op records, and checking
-    this one attribute is all an op pays. While some thread is inside `no_grad()`, `recording()`
-    asks which threads those are, so `no_grad()` in one thread never switches off another's graph.
+    `off` maps a thread's id to how many `no_grad()` blocks it is inside. While it is empty (no
+    thread inside `no_grad()`) every op records, and testing that is all an op pays
+    (`not RECORDING.off`); otherwise `recording()` looks its own thread up, so `no_grad()` in one
+    thread never switches off another's graph. Each thread changes only its own entry, so no lock
+    is needed.
     """
 
-    __slots__ = ("enabled", "off", "scope")
+    __slots__ = ("off", "scope")
 
     def __init__(self) -> None:
-        self.enabled = True
-        self.off: dict[int, int] = {}  # thread id -> how many no_grad blocks it is inside
+        self.off: dict[int, int] = {}
         self.scope: tuple[str, ...] = ()
 
 
@@ -51,7 +52,7 @@ RECORDING = _Recording()
 
 def recording() -> bool:
     """True if ops in this thread record a graph (the test an op makes, fast path first)."""
-    return RECORDING.enabled or threading.get_ident() not in RECORDING.off
+    return not RECORDING.off or get_ident() not in RECORDING.off
 
 
 def is_grad_enabled() -> bool:
@@ -70,37 +71,27 @@ class no_grad(ContextDecorator):
     """
 
     def __enter__(self) -> None:
-        _set_recording(False)
+        off, thread = RECORDING.off, get_ident()
+        off[thread] = off.get(thread, 0) + 1
 
     def __exit__(self, *exc_info: object) -> None:
-        _set_recording(True)
+        off, thread = RECORDING.off, get_ident()
+        depth = off[thread] - 1
+        if depth:
+            off[thread] = depth
+        else:
+            del off[thread]
 
 
 class _enable_grad(ContextDecorator):
     """Record in this thread even inside `no_grad()`: a create_graph pass records the backward pass."""
 
     def __enter__(self) -> None:
-        self._depth = RECORDING.off.pop(threading.get_ident(), 0)
-        RECORDING.enabled = not RECORDING.off
+        self._depth = RECORDING.off.pop(get_ident(), 0)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._depth:
-            RECORDING.off[threading.get_ident()] = self._depth
-            RECORDING.enabled = False
-
-
-_LOCK = threading.Lock()
-
-
-def _set_recording(on: bool) -> None:
-    thread = threading.get_ident()
-    with _LOCK:
-        depth = RECORDING.off.get(thread, 0) + (-1 if on else 1)
-        if depth > 0:
-            RECORDING.off[thread] = depth
-        else:
-            RECORDING.off.pop(thread, None)
-        RECORDING.enabled = not RECORDING.off
+            RECORDING.off[get_ident()] = self._depth
 
 
 @contextmanager

@@ -107,7 +107,7 @@ class Tensor(Node):
         out.op = op
         out.label = ""
         out.scope = RECORDING.scope
-        if RECORDING.enabled or recording():
+        if not RECORDING.off or recording():
             for parent in parents:
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
@@ -123,11 +123,19 @@ class Tensor(Node):
         if grad is None:  # nothing flowed here (e.g. a branch that does not reach the root)
             return
         parents = self.parents
-        inputs: Sequence[Any]
         if create_graph:
-            out, inputs = self, parents
+            for parent, vjp in zip(parents, self.vjps):
+                if parent.requires_grad:
+                    _add_recorded_grad(parent, vjp(grad, self, *parents))
+            return
+        inputs: Sequence[Array]
+        if len(parents) == 1:  # (one and two parents spelled out: cheaper than a comprehension)
+            inputs = (parents[0].data,)
+        elif len(parents) == 2:
+            inputs = (parents[0].data, parents[1].data)
         else:
-            out, inputs = self.data, [parent.data for parent in parents]
+            inputs = [parent.data for parent in parents]
+        out = self.data
         for parent, vjp in zip(parents, self.vjps):
             if parent.requires_grad:
                 parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
@@ -594,13 +602,14 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         ctx = _Context()
-        tensors, arrays = [], []
+        tensors, arrays, needs = [], [], []
         for a in args:  # (a loop, not comprehensions: this runs once per op)
             if isinstance(a, Tensor):
                 tensors.append(a)
+                needs.append(a.requires_grad)
                 a = a.data
             arrays.append(a)
-        ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        ctx.needs_input_grad = tuple(needs)
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -624,9 +633,6 @@ class _FunctionResult(Tensor):
         if grad is None:
             return
         parents, cls, ctx = self.parents, self.function, self.ctx
-        if any(p.requires_grad and not needed for p, needed in zip(parents, ctx.needs_input_grad)):
-            raise RuntimeError(f"an input of {cls.__name__} was switched to requires_grad=True after its forward "
-                               f"pass, which therefore did not prepare its gradient; run the forward pass again")
         if create_graph and not cls.differentiable_backward:
             raise RuntimeError(f"{cls.__name__}.backward works on arrays only, so backward(create_graph=True) "
                                f"cannot differentiate it again. Write it with ctx.inputs / ctx.output and ops "
@@ -640,20 +646,25 @@ class _FunctionResult(Tensor):
         if len(grads) != len(parents):
             raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients "
                              f"for {len(parents)} tensor inputs")
-        for i, (parent, g) in enumerate(zip(parents, grads)):
+        for i, (parent, g, prepared) in enumerate(zip(parents, grads, ctx.needs_input_grad)):
             if not parent.requires_grad:
                 continue
+            if not prepared:
+                raise RuntimeError(f"input {i} of {cls.__name__} was switched to requires_grad=True after its "
+                                   f"forward pass, which therefore did not prepare its gradient; run it again")
+            data = parent.data
             if g is None:  # no gradient: zeros
-                g = np.zeros_like(parent.data)
-            if create_graph:
-                g = g if isinstance(g, Tensor) else Tensor(g)
-            else:
+                g = np.zeros_like(data)
+            if not create_graph:
                 # backward may hand back an array it keeps, or one array for two inputs: a leaf gets a copy
-                g = (np.asarray if parent.parents else np.array)(g, parent.data.dtype)
-            if g.shape != parent.shape:
+                g = (np.asarray if parent.parents else np.array)(g, data.dtype)
+            if g.shape != data.shape:
                 raise ValueError(f"{cls.__name__}.backward: gradient {i} has shape {g.shape}, "
-                                 f"its input has shape {parent.shape}")
-            parent.grad = _accumulate_grad(parent, g, grad)
+                                 f"its input has shape {data.shape}")
+            if create_graph:
+                _add_recorded_grad(parent, g)
+            else:
+                parent.grad = _accumulate_grad(parent, g, grad)
 
 
 class _Context:
@@ -666,27 +677,29 @@ class _Context:
 
 # ---- accumulating gradients ---------------------------------------------------------------
 
-def _accumulate_grad(parent: Tensor, g: Any, incoming: Any) -> Any:
-    """parent.grad + g: the gradient `parent` holds after this contribution.
+def _accumulate_grad(parent: Tensor, g: Array, incoming: Array) -> Array:
+    """parent.grad + g: the gradient `parent` holds after this contribution (arrays).
 
     When a gradient may share an array, and when it must be copied: the engine never changes a
     grad in place (a sum is a new array), so interior nodes may share one array (x + y hands both
     its incoming grad, and a view of it is fine too). A leaf's grad is its own array, because a
     user or an optimizer may change it in place: it gets a copy when the VJP returned the incoming
     grad itself or a view of another array (reshape, broadcast_to, a slice). (A Function's backward
-    may return arrays it keeps: `_FunctionResult` copies those for leaves first.)
-    Under create_graph the grads are Tensors, and are never changed in place."""
-    current = parent.grad
-    if isinstance(g, Tensor) or isinstance(current, Tensor):
-        g = g if isinstance(g, Tensor) else Tensor(g)
-        return g if current is None else current + g
+    may return arrays it keeps: `_FunctionResult` copies those for leaves first.)"""
     if g.dtype != parent.data.dtype:
         g = g.astype(parent.data.dtype)
+    current = parent.grad
     if current is not None:
         return current + g
     if parent.parents or (g is not incoming and g.base is None):
         return g
     return g.copy()
+
+
+def _add_recorded_grad(parent: Tensor, g: Any) -> None:
+    """parent.grad += g under create_graph: a recorded sum of Tensors (which are never changed in place)."""
+    g = g if isinstance(g, Tensor) else Tensor(g)
+    parent.grad = g if parent.grad is None else parent.grad + g
 
 
 # ---- the VJPs of the core ops, and what they are written with -----------------------------

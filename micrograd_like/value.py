@@ -224,7 +224,7 @@ def _result(data: float, op: str, x: Value, dx: float, y: Value | None = None, d
     out.op = op
     out.label = ""
     out.scope = RECORDING.scope
-    if RECORDING.enabled or recording():
+    if not RECORDING.off or recording():
         out.x, out.dx, out.y, out.dy, out.slopes = x, dx, y, dy, slopes
     else:
         out.x = out.y = out.slopes = None
