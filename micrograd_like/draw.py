@@ -22,7 +22,7 @@ from typing import Any, Collection, Iterable
 import graphviz
 import numpy as np
 
-from .graph import topological_order
+from .graph import Node, topological_order
 from .tensor import Tensor
 
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render graphs and was not found on PATH. "
@@ -285,13 +285,14 @@ def _grad_text(node: Any, max_elements: int = 12) -> str | None:
     """What a node's box says about its grad ("grad 0.5000"), or None when it shows no grad.
 
     A Tensor shows none while its grad is None (not reached), or when it has more than
-    `max_elements` elements.
+    `max_elements` elements. A grad recorded by `backward(create_graph=True)` shows its data.
     """
+    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
     if not isinstance(node, Tensor):
-        return f"grad {node.grad:.4f}"
-    if node.grad is None or node.size > max_elements:
+        return f"grad {grad:.4f}"
+    if grad is None or node.size > max_elements:
         return None
-    return f"grad {_format_array(node.grad)}"
+    return f"grad {_format_array(grad)}"
 
 
 def _escape(text: str) -> str:
