@@ -17,6 +17,7 @@ from micrograd_like import Value, grad, gradgradcheck
 from tests.engine.test_value_ops import ONE_INPUT_OPS, TWO_INPUT_OPS
 from tests.engine.test_value_properties import programs, root_of, well_conditioned
 
+
 def _one_input_cases():
     return [pytest.param(name, f, at, id=f"{name} at {at}") for name, f, _, _, points in ONE_INPUT_OPS
             for at in points]
