@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from common import Check, Results, has_torch, ratio_target, time_line, timed
+
 from workloads.mlp import BATCH, _data
 
 TITLE = "784-512-512-10 ReLU MLP, batch 256, float32: Hessian-vector product of the loss (double backward)"
