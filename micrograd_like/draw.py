@@ -22,8 +22,9 @@ from typing import Any, Collection, Iterable
 import graphviz
 import numpy as np
 
-from .graph import Node, topological_order
+from .graph import topological_order
 from .tensor import Tensor
+from .value import Value
 
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render graphs and was not found on PATH. "
                 "Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
@@ -287,7 +288,7 @@ def _grad_text(node: Any, max_elements: int = 12) -> str | None:
     A Tensor shows none while its grad is None (not reached), or when it has more than
     `max_elements` elements. A grad recorded by `backward(create_graph=True)` shows its data.
     """
-    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+    grad: Any = node.grad.data if isinstance(node.grad, (Value, Tensor)) else node.grad
     if not isinstance(node, Tensor):
         return f"grad {grad:.4f}"
     if grad is None or node.size > max_elements:
