@@ -348,13 +348,14 @@ def _grad_text(node: Any, max_elements: int = 12) -> str | None:
     """What a node's box says about its grad ("grad 0.5000"), or None when it shows no grad.
 
     A Tensor shows none while its grad is None (not reached), or when it has more than
-    `max_elements` elements.
+    `max_elements` elements. A grad recorded by `backward(create_graph=True)` shows its data.
     """
+    grad: Any = node.grad.data if isinstance(node.grad, (Value, Tensor)) else node.grad
     if not isinstance(node, Tensor):
-        return f"grad {node.grad:.4f}"
-    if node.grad is None or node.size > max_elements:
+        return f"grad {grad:.4f}"
+    if grad is None or node.size > max_elements:
         return None
-    return f"grad {_format_array(node.grad)}"
+    return f"grad {_format_array(grad)}"
 
 
 def label_text(label: Any) -> list[str]:

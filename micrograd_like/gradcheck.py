@@ -71,7 +71,8 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-
         return total
 
     second = weighted_sum(grad(scalar(*inputs), inputs, create_graph=True))
-    if not isinstance(second, (Value, Tensor)):  # f is linear in every input: all second derivatives are 0
+    if not isinstance(second, (Value, Tensor)) or (isinstance(second, Tensor) and not second.requires_grad):
+        # f is linear in every input (its first derivatives are constants): all second derivatives are 0
         analytic = [np.zeros(np.shape(x.data)) for x in inputs]
     else:
         analytic = list(grad(second, inputs))

@@ -223,9 +223,10 @@ def grad(output: Any, inputs: Any, grad: Any = None, create_graph: bool = False)
     inputs = [inputs] if single else list(inputs)
     if not inputs:
         raise ValueError("grad: inputs is empty; pass the nodes to differentiate with respect to")
-    kind = type(output)
+    # Value or Tensor (not a subclass, such as the result of a Function)
+    kind = next((c for c in type(output).__mro__ if Node in c.__bases__), type(output))
     for i, node in enumerate(inputs):
-        if type(node) is not kind:
+        if not isinstance(node, kind):
             raise TypeError(f"grad: input {i} is a {type(node).__name__}, but the output is a {kind.__name__}; "
                             f"differentiate with respect to nodes of the output's graph")
     nodes = set(topological_order(output))

@@ -35,8 +35,11 @@ class SquaredError(Function):
     """L = c sum((a - y)^2) over every element, for a constant c.   dL/da = 2 c (a - y),  dL/dy = -dL/da.
 
     The same gradient autograd finds through `c * ((a - y) ** 2).sum()`, in one node instead of four
-    (the tests check the two against each other and against finite differences).
+    (the tests check the two against each other and against finite differences). Under
+    create_graph the same formula runs on the Tensors `ctx.inputs`, so it has derivatives of its own.
     """
+
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
@@ -44,9 +47,13 @@ class SquaredError(Function):
         return c * np.vdot(ctx.error, ctx.error)
 
     @staticmethod
-    def backward(ctx: Any, g: np.ndarray) -> tuple:
-        scale = 2 * ctx.c * float(g)  # g is 0-d: the loss is one number
-        grad_a = ctx.error if scale == 1 else ctx.error * scale  # 1 for half the SSE, the usual seed
+    def backward(ctx: Any, g: Any) -> tuple:
+        if isinstance(g, Tensor):  # create_graph: recorded, from the inputs themselves
+            a, y = ctx.inputs
+            grad_a = (a - y) * (g * (2 * ctx.c))
+        else:
+            scale = 2 * ctx.c * float(g)  # g is 0-d: the loss is one number
+            grad_a = ctx.error if scale == 1 else ctx.error * scale  # 1 for half the SSE, the usual seed
         return grad_a, (-grad_a if ctx.needs_input_grad[1] else None)
 
 

@@ -33,3 +33,7 @@ def test_readme_example_runs(index, tmp_path, monkeypatch, capsys):
     if "dense_network" in code:
         outputs = [float(v) for v in out.strip().strip("[]").split()]
         assert [round(v) for v in outputs] == [0, 1, 1, 0]
+    if "create_graph=True" in code:
+        first_line, second_line = out.strip().splitlines()[:2]
+        autograd, by_hand = map(float, first_line.split())
+        assert autograd == pytest.approx(by_hand, rel=1e-14) and second_line == "True"
