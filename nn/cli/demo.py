@@ -23,7 +23,8 @@ from ..module import Module, atomic_write
 from ..optim import SGD, Adam
 from ..scalar import Neuron
 from ..train import fit
-from .files import PLOT_EXTRA_HINT, plot_losses, write_graph
+from .arguments import UsageError
+from .files import PLOT_EXTRA_HINT, check_output_folder, plot_losses, write_graph
 
 
 def add_command(commands: Any) -> None:
@@ -88,6 +89,10 @@ def demo(args: argparse.Namespace) -> int:
     scikit-learn) trained, their gradients checked against the delta rule; the seed tutorials' deltas
     against autograd; graphs, backward frames, loss curves and a summary written to one folder."""
     out = args.out
+    try:
+        check_output_folder("--out", out)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     os.makedirs(out, exist_ok=True)
     drawing = dot_available()
     if not drawing:

@@ -259,7 +259,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         raise UsageError(f"--plot needs matplotlib, which is not installed: {PLOT_EXTRA_HINT}")
     paths = [("--plot", args.plot, ("png", "svg", "pdf")), ("--graph", args.graph, ("svg", "png", "pdf", "dot")),
-             ("--save", args.save, ("npz",)), ("--page", args.page, ("html", "htm"))]
+             ("--save", args.save, ()), ("--page", args.page, ("html", "htm"))]
     if args.plot:
         paths += [("--plot", _derived_path(args.plot, "boundary"), ()),
                   ("--plot", _derived_path(args.plot, "misclassified"), ())]
