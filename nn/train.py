@@ -303,7 +303,8 @@ def _finite_numbers(name: str, array: np.ndarray) -> np.ndarray:
             first = first or 0
             index = np.unravel_index(first, array.shape) if array.ndim else ()
             where = int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
-            raise ValueError(f"{name} must hold numbers only; its entry at index {where} is {flat[first]!r:.40} "
+            entry = flat[first].item() if isinstance(flat[first], np.generic) else flat[first]
+            raise ValueError(f"{name} must hold numbers only; its entry at index {where} is {entry!r:.40} "
                              f"(dtype {array.dtype})")
         array = array.astype(np.float64)  # an object array of plain numbers
     if array.dtype.kind == "f":
