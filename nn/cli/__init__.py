@@ -1,14 +1,6 @@
-"""The `micrograd-like` command line, one module per command:
-
-  demo          a tour on embedded data: backward, gradcheck, graphs, training, the deltas checked
-  train         train a dense network on a named data set; training and held-out accuracy, plots, a page
-  check-deltas  the seeds' hand-derived deltas (and the general delta rule) against autograd
-  reproduce     run a seed tutorial's experiment with our engine
-  explain       the backward pass of an expression, step by step (text, or an HTML page)
-
-Run `micrograd-like COMMAND --help` for a command's options. Argument types shared by the commands
-live in `nn.cli.arguments`. Ctrl-C stops any command with one line saying where it stopped and what
-it had saved (exit status 130).
+"""The `micrograd-like` command line, one module per command (`COMMANDS`); each declares its name, its
+help line and its options in its `add_command`, and `micrograd-like --help` lists what they declare.
+Argument types shared by the commands live in `nn.cli.arguments`.
 """
 
 from __future__ import annotations
@@ -20,14 +12,16 @@ from collections.abc import Sequence
 from . import check_deltas, demo, explain, reproduce, train
 from .arguments import Progress, UsageError
 
+DESCRIPTION = ("micrograd_like: a small, exact autograd engine for teaching backpropagation, and its layer library. "
+               "Run `micrograd-like COMMAND --help` for a command's options. Ctrl-C stops any command with one line "
+               "saying where it stopped and what it had saved (exit status 130).")
 INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT (128 + 2)
 
 COMMANDS = (demo, train, check_deltas, reproduce, explain)  # each has add_command(subparsers)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="micrograd-like", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="micrograd-like", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_command(commands)

@@ -29,7 +29,11 @@ from .files import PLOT_EXTRA_HINT, check_output_folder, plot_losses, write_grap
 
 def add_command(commands: Any) -> None:
     p = commands.add_parser("demo", help="a tour: backward, gradcheck, graphs, training AND, XOR and the digits, "
-                                         "and the hand-derived deltas checked against autograd")
+                                         "and the hand-derived deltas checked against autograd",
+                            description="A tour on embedded data, written to one folder (--out): an expression and a "
+                                        "neuron backpropagated and gradchecked, AND, XOR and the digits trained with "
+                                        "their gradients checked against the hand-derived delta rule, the seed "
+                                        "tutorials' deltas against autograd, graphs, loss curves and a summary.")
     p.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
     p.set_defaults(run=demo, subparser=p)
 

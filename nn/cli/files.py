@@ -21,11 +21,11 @@ def check_output_file(option: str, path: str, extensions: tuple[str, ...] = ()) 
     file (a FIFO, a device) or is read-only; or its name does not end in one of `extensions`."""
     if not path or not path.strip():
         raise ValueError(f"{option}: the path is empty")
-    if extensions and os.path.splitext(path)[1].lstrip(".").lower() not in extensions:
-        raise ValueError(f"{option} {path}: the file name must end in one of {['.' + e for e in extensions]}")
     if path.endswith(os.sep) or os.path.isdir(path):
         raise ValueError(f"{option} {path}: that is a folder; give a file name (e.g. {os.path.join(path, 'out')}"
                          f"{'.' + extensions[0] if extensions else ''})")
+    if extensions and os.path.splitext(path)[1].lstrip(".").lower() not in extensions:
+        raise ValueError(f"{option} {path}: the file name must end in one of {['.' + e for e in extensions]}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         what = "is not a folder" if os.path.exists(folder) else "does not exist"
