@@ -114,7 +114,9 @@ def training_steps(model: Module, X: Any, y: Any, loss: Loss | str, optimizer: O
                    batch_size: int | None = None, shuffle: bool = True, rng: RandomSource = None,
                    drop_last: bool = False) -> Iterator[Step]:
     """Train step by step: yields a `Step` after each backward pass; the optimizer updates the
-    parameters when the iterator is advanced (so breaking out of the loop skips that last update)."""
+    parameters when the iterator is advanced (so breaking out of the loop skips that last update).
+    X and y with NaN, inf or non-numbers are refused now; a step whose loss or a gradient is not finite
+    raises `TrainingDiverged` instead of being yielded (its update never happens)."""
     # checked now, not when the first step is asked for
     X, y, loss, rng = _check_arguments(X, y, loss, epochs, batch_size, rng)
 
