@@ -203,9 +203,9 @@ def test_plot_writes_the_loss_curves_and_for_2d_data_the_boundary(tmp_path, caps
 def test_plot_writes_misclassified_digits(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     pytest.importorskip("sklearn")
-    plot = tmp_path / "digits.svg"
+    plot = tmp_path / "digits.png"
     assert main(["train", "digits", "--epochs", "1", "--no-progress", "--plot", str(plot)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits-misclassified.svg", "digits.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits-misclassified.png", "digits.png"]
     assert "misclassified held-out images" in capsys.readouterr().out
 
 
