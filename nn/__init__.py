@@ -6,7 +6,7 @@
   training (`nn.train`: `fit`, `training_steps`), data sets (`nn.datasets`).
 """
 
-from . import datasets, init, losses, metrics, optim, train
+from . import datasets, init, losses, metrics, optim, plots, train
 from .init import initial_weights
 from .layers import ACTIVATIONS, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, dense_network
 from .losses import (
@@ -23,7 +23,7 @@ from .metrics import accuracy, classification_report, confusion_matrix, to_label
 from .module import Module
 from .optim import SGD, Adam, linear_decay
 from .scalar import MLP, Layer, Neuron
-from .train import History, Step, batches, fit, training_steps
+from .train import History, Step, TrainingDiverged, batches, fit, training_steps
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
@@ -33,6 +33,6 @@ __all__ = [
     "l2_penalty", "LOSSES",
     "SGD", "Adam", "linear_decay",
     "accuracy", "confusion_matrix", "classification_report", "to_labels",
-    "fit", "training_steps", "batches", "History", "Step",
-    "datasets", "init", "losses", "metrics", "optim", "train",
+    "fit", "training_steps", "batches", "History", "Step", "TrainingDiverged",
+    "datasets", "init", "losses", "metrics", "optim", "plots", "train",
 ]

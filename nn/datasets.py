@@ -104,6 +104,49 @@ def one_hot(labels: Any, n_classes: int | None = None) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
+def train_test_split(X: Any, y: Any, test_fraction: float = 0.25, rng: RandomSource = None,
+                     stratify: bool | Any = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split (X, y) into a training part and a held-out test part: ``X_train, X_test, y_train, y_test``
+    (scikit-learn's order), rows drawn by a seeded generator. The test part has ceil(test_fraction * n)
+    rows. `stratify=True` keeps each class of y in the same proportion in both parts (as far as whole
+    rows allow), or give an array of labels to stratify by; every class then needs two rows or more."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"train_test_split: X and y must have one row per sample, got shapes {X.shape} and {y.shape}")
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.floating)) \
+            or not 0 < test_fraction < 1:
+        raise ValueError(f"train_test_split: test_fraction must be a number between 0 and 1, got {test_fraction!r}")
+    n = len(X)
+    n_test = int(np.ceil(test_fraction * n))
+    if n_test >= n:
+        raise ValueError(f"train_test_split: {n} samples with test_fraction {test_fraction} leave none for training")
+    rng = make_rng(rng)
+    if stratify is False or stratify is None:
+        order = rng.permutation(n)
+        test, train = order[:n_test], order[n_test:]
+    else:
+        groups = y if stratify is True else np.asarray(stratify)
+        if groups.shape[:1] != (n,):
+            raise ValueError(f"train_test_split: stratify must be True or one label per sample, got shape "
+                             f"{groups.shape} for {n} samples")
+        classes, inverse, counts = np.unique(groups, axis=0 if groups.ndim > 1 else None, return_inverse=True,
+                                             return_counts=True)
+        inverse = inverse.reshape(-1)
+        if counts.min() < 2:
+            raise ValueError(f"train_test_split: class {classes[counts.argmin()]!r} has only 1 sample; stratifying "
+                             f"needs at least 2 of each class (or pass stratify=False)")
+        # each class's share of the test rows, rounded by largest remainder so they add up to n_test
+        shares = n_test * counts / n
+        per_class = np.floor(shares).astype(int)
+        per_class[np.argsort(per_class - shares, kind="stable")[:n_test - per_class.sum()]] += 1
+        per_class = np.clip(per_class, 0, counts - 1)  # keep every class in training too
+        test_parts = [rng.permutation(np.flatnonzero(inverse == k))[:m] for k, m in enumerate(per_class)]
+        is_test = np.zeros(n, dtype=bool)
+        is_test[np.concatenate(test_parts)] = True
+        test, train = rng.permutation(np.flatnonzero(is_test)), rng.permutation(np.flatnonzero(~is_test))
+    return X[train], X[test], y[train], y[test]
+
+
 def _check_count(where: str, name: str, value: Any, minimum: int) -> None:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{where}: {name} must be an int of at least {minimum}, got {value!r}")

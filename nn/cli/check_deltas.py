@@ -8,7 +8,7 @@ from typing import Any
 
 from ..deltas.compare import TOLERANCE, compare_general, compare_seed
 from ..deltas.registry import SEEDS
-from .arguments import positive_float
+from .arguments import number, positive_float
 
 CHOICES = (*SEEDS, "general", "all")
 
@@ -24,7 +24,8 @@ def add_command(commands: Any) -> None:
     p.add_argument("which", nargs="?", choices=CHOICES, default="all", help="what to check (default: all)")
     p.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
                    help=f"largest max|hand - autograd| / max|autograd| that counts as agreeing (default: {TOLERANCE})")
-    p.add_argument("--seed", type=int, default=0, help="general: seeds the random networks (default: 0)")
+    p.add_argument("--seed", type=number(int, positive=False), default=0,
+                   help="general: seeds the random networks (default: 0)")
     p.set_defaults(run=check_deltas, subparser=p)
 
 

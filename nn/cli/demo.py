@@ -23,12 +23,17 @@ from ..module import Module, atomic_write
 from ..optim import SGD, Adam
 from ..scalar import Neuron
 from ..train import fit
-from .files import PLOT_EXTRA_HINT, plot_losses, write_graph
+from .arguments import UsageError
+from .files import PLOT_EXTRA_HINT, check_output_folder, plot_losses, write_graph
 
 
 def add_command(commands: Any) -> None:
     p = commands.add_parser("demo", help="a tour: backward, gradcheck, graphs, training AND, XOR and the digits, "
-                                         "and the hand-derived deltas checked against autograd")
+                                         "and the hand-derived deltas checked against autograd",
+                            description="A tour on embedded data, written to one folder (--out): an expression and a "
+                                        "neuron backpropagated and gradchecked, AND, XOR and the digits trained with "
+                                        "their gradients checked against the hand-derived delta rule, the seed "
+                                        "tutorials' deltas against autograd, graphs, loss curves and a summary.")
     p.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
     p.set_defaults(run=demo, subparser=p)
 
@@ -88,6 +93,10 @@ def demo(args: argparse.Namespace) -> int:
     scikit-learn) trained, their gradients checked against the delta rule; the seed tutorials' deltas
     against autograd; graphs, backward frames, loss curves and a summary written to one folder."""
     out = args.out
+    try:
+        check_output_folder("--out", out)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     os.makedirs(out, exist_ok=True)
     drawing = dot_available()
     if not drawing:

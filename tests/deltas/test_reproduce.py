@@ -204,7 +204,7 @@ def test_both_subcommands_live_on_one_parser(capsys):
     (["reproduce", "seed001", "--variant", "adam"], "invalid choice: 'adam'"),
     (["reproduce", "seed7"], "invalid choice: 'seed7'"),
     (["check-deltas", "seed004"], "invalid choice: 'seed004'"),
-    (["check-deltas", "--tolerance", "0"], "expected a positive float"),
+    (["check-deltas", "--tolerance", "0"], "expected a positive number"),
 ])
 def test_bad_arguments_are_named(argv, message, capsys):
     with pytest.raises(SystemExit) as exit:

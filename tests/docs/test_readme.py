@@ -30,7 +30,10 @@ def test_readme_example_runs(index, tmp_path, monkeypatch, capsys):
         assert a_grad == pytest.approx(-3 + 1 - __import__("math").tanh(2.0) ** 2)  # b + (1 - tanh(a)^2)
         assert b_grad == pytest.approx(2.0)
         assert (tmp_path / "c.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
-    if "dense_network" in code:
+    if "held-out accuracy" in code:  # validation data and early stopping on two moons
+        accuracy = float(re.search(r"held-out accuracy ([0-9.]+)", out).group(1))
+        assert accuracy >= 0.9
+    elif "dense_network" in code:
         outputs = [float(v) for v in out.strip().strip("[]").split()]
         assert [round(v) for v in outputs] == [0, 1, 1, 0]
     if "create_graph=True" in code:
