@@ -63,7 +63,10 @@ def root_of(steps, *inputs):
 
 def well_conditioned(inputs, steps) -> bool:
     """Values of moderate size, and no relu within 1e-3 of its kink (finite differences cannot see a kink)."""
-    nodes = run(steps, *map(Value, inputs))
+    try:
+        nodes = run(steps, *map(Value, inputs))
+    except (OverflowError, ValueError):  # e.g. exp(exp(exp(2))): beyond the largest float, a clear error
+        return False
     relu_inputs = [nodes[i].data for op, i, _ in steps if op == "relu"]
     return all(abs(n.data) < 100 for n in nodes) and all(abs(z) > 1e-3 for z in relu_inputs)
 
