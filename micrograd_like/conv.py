@@ -83,8 +83,12 @@ def _col2im_array(cols: np.ndarray, shape: tuple, kernel: Pair, stride: Pair, pa
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = shape
     oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
-    by_offset = cols.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)  # (kH, kW, N, C, oH, oW), a view
     padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    if (sh, sw) == (kh, kw):  # windows that tile the image without overlapping (pooling): a rearrangement
+        tiles = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 1, 4, 2, 5).reshape(n, c, oh * kh, ow * kw)
+        padded[:, :, :oh * kh, :ow * kw] = tiles
+        return padded[:, :, ph:ph + h, pw:pw + w] if ph or pw else padded
+    by_offset = cols.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)  # (kH, kW, N, C, oH, oW), a view
     for u in range(kh):
         for v in range(kw):
             padded[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw] += by_offset[u, v]

@@ -453,7 +453,7 @@ class Tensor(Node):
         integer array, not part of any graph (an index has no gradient)."""
         if axis is not None:
             _check_axis("argmax", axis, self.shape)
-        return np.argmax(self.data, axis=axis)
+        return np.asarray(np.argmax(self.data, axis=axis))
 
     def _compare(self, other: Any, fn: Callable, name: str) -> Tensor:
         other = other.data if isinstance(other, Tensor) else self._coerce(other).data
