@@ -193,7 +193,12 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
     kernel, stride_, padding_, oh, ow = _pool_arguments("max_pool2d", x, kernel_size, stride, padding)
     n, c, h, w = x.shape
     channels = (n * c, 1, h, w)  # every channel pooled alone: one window a row
-    cols = _im2col_array(x.data.reshape(channels), kernel, stride_, padding_, fill=-np.inf)
+    data = x.data
+    if padding_ != (0, 0):
+        data = np.pad(data, ((0, 0), (0, 0), (padding_[0],) * 2, (padding_[1],) * 2), constant_values=-np.inf)
+    # the windows of x as it lies in memory (a conv's output is a transposed view): one copy, no reshape first
+    windows = np.lib.stride_tricks.sliding_window_view(data, kernel, axis=(2, 3))[:, :, ::stride_[0], ::stride_[1]]
+    cols = windows.reshape(n * c * oh * ow, kernel[0] * kernel[1])
     winner = cols.argmax(axis=1)
     is_winner = np.arange(cols.shape[1]) == winner[:, None]  # a constant 0/1 factor, (rows, kH*kW)
     out = cols[np.arange(len(cols)), winner].reshape(n, c, oh, ow)

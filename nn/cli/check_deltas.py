@@ -18,10 +18,11 @@ def add_command(commands: Any) -> None:
         "check-deltas", help="compare the seeds' hand-derived deltas (and the general delta rule) with autograd",
         description="For each seed, its hand-derived update and deltas against autograd on the loss it states "
                     "and on the loss it is really the gradient of, per layer and parameter; for 'general', the "
-                    "textbook delta rule against autograd on random networks, one per loss; for 'cnn', the convolution and "
-                    "pooling rules derived by hand against autograd on a random small CNN. Autograd runs on "
-                    "graphs of primitive ops (x @ W + b, the activation, the loss as ops). Exits with 1 if the "
-                    "general or the cnn rule disagrees (the seeds' disagreements are findings, reported, not failures).")
+                    "textbook delta rule against autograd on random networks, one per loss; for 'cnn', the "
+                    "convolution and pooling rules derived by hand against autograd on a random small CNN. Autograd "
+                    "runs on graphs of primitive ops (x @ W + b, the activation, the loss as ops). Exits with 1 if "
+                    "the general or the cnn rule disagrees (the seeds' disagreements are findings, reported, not "
+                    "failures).")
     p.add_argument("which", nargs="?", choices=CHOICES, default="all", help="what to check (default: all)")
     p.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
                    help=f"largest max|hand - autograd| / max|autograd| that counts as agreeing (default: {TOLERANCE})")
