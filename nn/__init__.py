@@ -9,7 +9,7 @@
 """
 
 from . import datasets, init, losses, metrics, optim, train
-from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d, conv_network
 from .init import initial_weights
 from .layers import ACTIVATIONS, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, dense_network
 from .losses import (
@@ -33,7 +33,7 @@ __all__ = [
     "Module", "Neuron", "Layer", "MLP",
     "Linear", "ReLU", "Tanh", "Sigmoid", "Identity", "Sequential", "dense_network", "ACTIVATIONS",
     "initial_weights",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "conv_network", "Dropout", "BatchNorm1d", "BatchNorm2d",
     "mse_loss", "half_sse_loss", "bce_loss", "bce_with_logits_loss", "softmax_cross_entropy", "max_margin_loss",
     "l2_penalty", "LOSSES",
     "SGD", "Adam", "linear_decay",

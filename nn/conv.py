@@ -3,7 +3,7 @@ to hand their output to dense layers. Each is one call of the engine's op of the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -86,3 +86,22 @@ class Flatten(Module):
         if x.ndim < 1:
             raise ValueError(f"Flatten: expects a batch (its first axis kept), got shape {x.shape}")
         return x.reshape(x.shape[0], -1)
+
+
+def conv_network(channels: Sequence[int], image_shape: Sequence[int], n_outputs: int,
+                 rng: RandomSource = None) -> Module:
+    """A small CNN in one call: for each entry of `channels`, a 3x3 convolution (padding 1, so the size is
+    kept), ReLU and 2x2 max pooling (halving the size); then Flatten and one Linear layer to `n_outputs`.
+    `image_shape` is (C, H, W). ``conv_network((8, 16), (1, 28, 28), 10)``: 28 -> 14 -> 7, 16*7*7 -> 10."""
+    from .layers import Linear, ReLU, Sequential
+
+    rng = make_rng(rng)
+    c, h, w = (int(n) for n in image_shape)
+    layers: list[Module] = []
+    for out_channels in channels:
+        if min(h, w) < 2:
+            raise ValueError(f"conv_network: {len(channels)} pooling layers are too many for {tuple(image_shape)} "
+                             f"images (each halves the height and width)")
+        layers += [Conv2d(c, out_channels, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2)]
+        c, h, w = out_channels, h // 2, w // 2
+    return Sequential(*layers, Flatten(), Linear(c * h * w, n_outputs, rng=rng))

@@ -12,6 +12,7 @@ import numpy as np
 from micrograd_like import Tensor
 
 from .. import datasets
+from ..conv import conv_network
 from ..init import SCHEMES
 from ..layers import ACTIVATIONS, dense_network
 from ..losses import LOSSES
@@ -19,7 +20,7 @@ from ..metrics import classification_report, confusion_matrix, to_labels
 from ..module import Module
 from ..optim import SGD, Adam
 from ..train import fit
-from .arguments import UsageError, activation_list, int_list, number
+from .arguments import UsageError, activation_list, channel_list, int_list, number
 from .files import PLOT_EXTRA_HINT, plot_losses, save_graph
 
 
@@ -40,6 +41,9 @@ def add_command(commands: Any) -> None:
     p.add_argument("--batch-size", type=number(int, positive=True), help="samples per update (default: all of them)")
     p.add_argument("--seed", type=number(int, positive=False), default=0,
                    help="seeds the data, the weights and the shuffling (default: 0)")
+    p.add_argument("--conv", type=channel_list, metavar="C,C,...",
+                   help="digits, mnist: a convolutional network instead, one 3x3 conv + ReLU + 2x2 max pool per "
+                        "channel count, then a dense layer (e.g. --conv 8,16; pixels scaled to [0, 1])")
     p.add_argument("--init", choices=SCHEMES, default="xavier", help="weight initialisation (default: xavier)")
     p.add_argument("--n-samples", type=number(int, positive=True), help="for moons and spiral")
     p.add_argument("--noise", type=number(float, positive=False), help="for moons and spiral")
@@ -58,7 +62,7 @@ def train(args: argparse.Namespace) -> int:
     X, y, targets, model, threshold = _setup(args)
     optimizer = (Adam(model.parameters(), lr=args.lr) if args.optimizer == "adam"
                  else SGD(model.parameters(), lr=args.lr, momentum=args.momentum))
-    print(f"{args.dataset}: {len(X)} samples, {X.shape[1]} features, {len(np.unique(y))} classes")
+    print(f"{args.dataset}: {len(X)} samples, {X[0].size} features, {len(np.unique(y))} classes")
     print(f"model: {model}")
     print(f"loss {args.loss}, optimizer {args.optimizer} (lr {args.lr:g}), {args.epochs} epochs, "
           f"batch size {args.batch_size or 'all'}, seed {args.seed}")
@@ -106,6 +110,8 @@ def _setup(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if sizes[0] != X.shape[1] or sizes[-1] != n_outputs:
         raise UsageError(f"--sizes {','.join(map(str, sizes))}: {args.dataset} needs {X.shape[1]} inputs and, "
                          f"with --loss {loss}, {n_outputs} output(s), e.g. --sizes {X.shape[1]},8,{n_outputs}")
+    if args.conv:
+        return _conv_setup(args, X, y, spec, n_outputs)
     output_activation = "identity" if spec.takes_logits else "sigmoid"
     activations = args.activations or ["tanh"] * (len(sizes) - 2) + [output_activation]
     try:
@@ -115,3 +121,20 @@ def _setup(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray
     targets = spec.make_targets(y, n_outputs)
     threshold = 0.0 if spec.takes_logits else 0.5
     return X, y, targets, model, threshold
+
+
+def _conv_setup(args: argparse.Namespace, X: np.ndarray, y: np.ndarray, spec: Any,
+                n_outputs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Module, float]:
+    """--conv: the images as (N, 1, side, side) in [0, 1] and a `conv_network` with logits out."""
+    side = int(round(np.sqrt(X.shape[1])))
+    if args.dataset not in ("digits", "mnist") or side * side != X.shape[1]:
+        raise UsageError(f"--conv needs square images (digits or mnist), not {args.dataset}")
+    if args.sizes or args.activations or not spec.takes_logits:
+        raise UsageError("--conv builds its own layers (ending in logits): leave out --sizes and --activations, "
+                         "and use a loss on logits (softmax_ce)")
+    try:
+        model = conv_network(args.conv, (1, side, side), n_outputs, rng=args.seed)
+    except ValueError as err:
+        raise UsageError(f"--conv: {err}") from None
+    images = X.reshape(len(X), 1, side, side) / X.max()
+    return images, y, spec.make_targets(y, n_outputs), model, 0.0
