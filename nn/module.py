@@ -4,7 +4,8 @@ A module's *state* is every `Tensor` (and, for the scalar layers, every `Value`)
 attributes, found recursively through sub-modules and lists, each under a stable dotted name such as
 ``layers.0.weight``. Its *parameters* are the part of the state an optimizer updates: the Values and
 the Tensors with ``requires_grad``. A frozen Tensor (``requires_grad`` False, see `Module.freeze`) is
-still state: it is saved and loaded, just not trained. Attributes starting with ``_`` are private
+still state: it is saved and loaded, just not trained; so are a layer's *buffers* (`named_buffers`:
+running statistics), which are never trained. Attributes starting with ``_`` are private
 and never state.
 """
 
@@ -27,7 +28,15 @@ class Module:
 
     Every node the forward pass creates is tagged with the module's name (`scope_name`), so that
     `draw_dot` can group a network's graph by layer.
+
+    `training` says whether the module is being trained (dropout drops, batch normalisation uses the
+    batch's statistics) or evaluated; `train()` and `eval()` set it for the module and every
+    sub-module. A layer lists in `_buffer_names` the state it keeps that is not trained, such as a
+    batch norm's running statistics: saved and loaded with the weights, never frozen or unfrozen.
     """
+
+    training: bool = True  # (a class default: subclasses need not call an __init__)
+    _buffer_names: tuple[str, ...] = ()
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -37,10 +46,36 @@ class Module:
             return self.forward(*args)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The output array of a forward pass on X under `no_grad()` (no graph is recorded)."""
-        with no_grad():
-            outputs = self(X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64)))
+        """The output array of a forward pass on X in evaluation mode under `no_grad()` (no graph is
+        recorded); the module's modes are restored afterwards."""
+        modes = [(module, module.training) for module in self.modules()]
+        self.eval()
+        try:
+            with no_grad():
+                outputs = self(X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64)))
+        finally:
+            for module, training in modes:
+                module.training = training
         return np.asarray(outputs.data)
+
+    # ---- training and evaluation modes ---------------------------------------------------
+
+    def train(self, mode: bool = True) -> Module:
+        """Set `training` to `mode` on this module and every sub-module; returns the module (as PyTorch)."""
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (`train(False)`): dropout is the identity, batch norm uses its running statistics."""
+        return self.train(False)
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every sub-module, recursively (through attributes, lists and tuples)."""
+        yield self
+        for name, attr in vars(self).items():
+            if not name.startswith("_"):
+                yield from _submodules(attr)
 
     def scope_name(self) -> str:
         """The name this module's nodes are grouped under when drawn."""
@@ -80,8 +115,20 @@ class Module:
         """Train again the Tensors whose dotted names match any of `patterns`. Returns their names."""
         return self._set_requires_grad(patterns, True)
 
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) for the state that is kept but never trained (e.g. running statistics)."""
+        for name, attr in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if name in self._buffer_names:
+                yield prefix + name, attr
+            else:
+                for module_name, module in _named_modules(prefix + name, attr):
+                    yield from module.named_buffers(module_name + ".")
+
     def _set_requires_grad(self, patterns: tuple[str, ...], flag: bool) -> list[str]:
-        tensors = {name: node for name, node in self.named_state() if isinstance(node, Tensor)}
+        buffers = {name for name, _ in self.named_buffers()}
+        tensors = {name: node for name, node in self.named_state() if isinstance(node, Tensor) and name not in buffers}
         chosen = [name for name in tensors if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
         if not chosen:
             raise ValueError(f"no tensor of {type(self).__name__} matches {list(patterns)}; "
@@ -168,6 +215,23 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
                 return {name: archive[name] for name in archive.files}
         except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
             raise ValueError(f"{where}: {err}") from None
+
+
+def _submodules(obj: Any) -> Iterator[Module]:
+    if isinstance(obj, Module):
+        yield from obj.modules()
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _submodules(item)
+
+
+def _named_modules(prefix: str, obj: Any) -> Iterator[tuple[str, Module]]:
+    """(dotted name, module) for the modules directly held by an attribute (itself, or in a list)."""
+    if isinstance(obj, Module):
+        yield prefix, obj
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            yield from _named_modules(f"{prefix}.{i}", item)
 
 
 def _named(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:

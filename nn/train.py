@@ -274,6 +274,7 @@ def _evaluate(model: Module, validation: tuple[np.ndarray, np.ndarray], loss: Lo
 def _forward_backward(model: Module, inputs: np.ndarray, targets: np.ndarray, loss: Loss, optimizer: Optimizer,
                       epoch: int, number: int) -> Step:
     model.zero_grad()  # the one place the training loop resets the gradients
+    model.train()  # every step in training mode (metrics between epochs run in evaluation mode, via predict)
     outputs = model(Tensor(inputs))
     value = loss(outputs, targets)
     if not isinstance(value, Tensor) or value.size != 1:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-NAMES = ("moons", "chain", "digits", "mlp", "hvp", "tanh6")
+NAMES = ("moons", "chain", "digits", "mlp", "hvp", "tanh6", "lenet")
 
 
 def load(name: str) -> ModuleType:

@@ -62,6 +62,17 @@ def int_list(text: str) -> list[int]:
     return sizes
 
 
+def channel_list(text: str) -> list[int]:
+    """--conv: one or more positive channel counts, like 8,16."""
+    try:
+        channels = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected channel counts separated by commas, like 8,16; got {text!r}")
+    if min(channels) < 1:
+        raise argparse.ArgumentTypeError(f"channel counts must be positive; got {text!r}")
+    return channels
+
+
 def activation_list(text: str) -> list[str]:
     names = [part.strip().lower() for part in text.split(",")]
     unknown = [n for n in names if n not in ACTIVATIONS]

@@ -1,4 +1,4 @@
-"""``micrograd-like check-deltas [SEED|general|all]``: the hand-derived deltas against autograd, as tables."""
+"""``micrograd-like check-deltas [SEED|general|cnn|all]``: the hand-derived deltas against autograd, as tables."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from ..deltas.compare import TOLERANCE, compare_general, compare_seed
+from ..deltas.compare import TOLERANCE, compare_cnn, compare_general, compare_seed
 from ..deltas.registry import SEEDS
 from .arguments import number, positive_float
 
-CHOICES = (*SEEDS, "general", "all")
+CHOICES = (*SEEDS, "general", "cnn", "all")
 
 
 def add_command(commands: Any) -> None:
@@ -18,24 +18,26 @@ def add_command(commands: Any) -> None:
         "check-deltas", help="compare the seeds' hand-derived deltas (and the general delta rule) with autograd",
         description="For each seed, its hand-derived update and deltas against autograd on the loss it states "
                     "and on the loss it is really the gradient of, per layer and parameter; for 'general', the "
-                    "textbook delta rule against autograd on random networks, one per loss. Autograd runs on "
-                    "graphs of primitive ops (x @ W + b, the activation, the loss as ops). Exits with 1 if the "
-                    "general rule disagrees (the seeds' disagreements are findings, reported, not failures).")
+                    "textbook delta rule against autograd on random networks, one per loss; for 'cnn', the "
+                    "convolution and pooling rules derived by hand against autograd on a random small CNN. Autograd "
+                    "runs on graphs of primitive ops (x @ W + b, the activation, the loss as ops). Exits with 1 if "
+                    "the general or the cnn rule disagrees (the seeds' disagreements are findings, reported, not "
+                    "failures).")
     p.add_argument("which", nargs="?", choices=CHOICES, default="all", help="what to check (default: all)")
     p.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
                    help=f"largest max|hand - autograd| / max|autograd| that counts as agreeing (default: {TOLERANCE})")
     p.add_argument("--seed", type=number(int, positive=False), default=0,
-                   help="general: seeds the random networks (default: 0)")
+                   help="general, cnn: seeds the random networks (default: 0)")
     p.set_defaults(run=check_deltas, subparser=p)
 
 
 def check_deltas(args: argparse.Namespace) -> int:
-    """Print the chosen comparisons; 1 if the general delta rule disagrees with autograd, else 0."""
-    names = [*SEEDS, "general"] if args.which == "all" else [args.which]
+    """Print the chosen comparisons; 1 if the general or the cnn delta rule disagrees with autograd, else 0."""
+    names = [*SEEDS, "general", "cnn"] if args.which == "all" else [args.which]
     status = 0
     for name in names:
-        if name == "general":
-            comparison = compare_general(args.seed, args.tolerance)
+        if name in ("general", "cnn"):
+            comparison = (compare_general if name == "general" else compare_cnn)(args.seed, args.tolerance)
             status = status or int(not all(reference.agrees for reference in comparison.references))
         else:
             try:

@@ -20,6 +20,7 @@ import numpy as np
 from micrograd_like import Tensor, training_page
 
 from .. import datasets
+from ..conv import conv_network
 from ..init import SCHEMES
 from ..layers import ACTIVATIONS, dense_network
 from ..losses import LOSSES
@@ -28,7 +29,7 @@ from ..module import Module
 from ..optim import SGD, Adam
 from ..plots import plot_decision_boundary, plot_history, plot_misclassified
 from ..train import History, TrainingDiverged, fit
-from .arguments import Progress, UsageError, activation_list, check_memory, int_list, number
+from .arguments import Progress, UsageError, activation_list, channel_list, check_memory, int_list, number
 from .files import PLOT_EXTRA_HINT, check_output_file, save_graph
 
 PROG = "micrograd-like train"
@@ -60,6 +61,9 @@ def add_command(commands: Any) -> None:
     p.add_argument("--batch-size", type=number(int, positive=True), help="samples per update (default: all of them)")
     p.add_argument("--seed", type=number(int, positive=False), default=0,
                    help="seeds the data, the split, the weights and the shuffling (default: 0)")
+    p.add_argument("--conv", type=channel_list, metavar="C,C,...",
+                   help="digits, mnist: a convolutional network instead, one 3x3 conv + ReLU + 2x2 max pool per "
+                        "channel count, then a dense layer (e.g. --conv 8,16; pixels scaled to [0, 1])")
     p.add_argument("--init", choices=SCHEMES, default="xavier", help="weight initialisation (default: xavier)")
     p.add_argument("--n-samples", type=number(int, positive=True), help="for moons and spiral")
     p.add_argument("--noise", type=number(float, positive=False), help="for moons and spiral")
@@ -97,7 +101,7 @@ def train(args: argparse.Namespace) -> int:
     optimizer = (Adam(model.parameters(), lr=args.lr) if args.optimizer == "adam"
                  else SGD(model.parameters(), lr=args.lr, momentum=args.momentum))
     held_out = f"; {len(X_test)} held out for testing" if len(X_test) else ""
-    print(f"{args.dataset}: {len(X)} samples, {X.shape[1]} features, {len(np.unique(y))} classes{held_out}")
+    print(f"{args.dataset}: {len(X)} samples, {X[0].size} features, {len(np.unique(y))} classes{held_out}")
     print(f"model: {model}")
     print(f"loss {args.loss}, optimizer {args.optimizer} (lr {args.lr:g}), {args.epochs} epochs, "
           f"batch size {args.batch_size or 'all'}, seed {args.seed}", flush=True)
@@ -167,12 +171,12 @@ def _write_outputs(args: argparse.Namespace, progress: Progress, history: Histor
     if args.plot:
         plot_history(history, args.plot, title)
         wrote("loss curves", args.plot)
-        if X.shape[1] == 2:
+        if X.ndim == 2 and X.shape[1] == 2:
             path = _derived_path(args.plot, "boundary")
             plot_decision_boundary(model, X, y, path, threshold=threshold,
                                    title=f"{args.dataset}: the decision boundary, all {len(X)} samples")
             wrote("decision boundary", path)
-        if X.shape[1] in IMAGE_SIDES:
+        if X[0].size in IMAGE_SIDES:
             images, labels = (X_test, y_test) if len(X_test) else (X, y)
             path = _derived_path(args.plot, "misclassified")
             plot_misclassified(images, labels, to_labels(model.predict(images), threshold), path)
@@ -220,7 +224,7 @@ class _BoundaryFrames:
 
 
 def _page_boundaries(args: argparse.Namespace, X: np.ndarray) -> bool:
-    if not args.page or X.shape[1] != 2:
+    if not args.page or X.ndim != 2 or X.shape[1] != 2:
         return False
     if args.epochs > PAGE_MAX_BOUNDARY_EPOCHS:
         print(f"(--page: the decision boundary is drawn per epoch for runs of at most {PAGE_MAX_BOUNDARY_EPOCHS} "
@@ -312,6 +316,8 @@ def _setup(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Module, fl
         raise UsageError(f"--sizes {','.join(map(str, sizes))}: {args.dataset} needs {X.shape[1]} inputs and, "
                          f"with --loss {loss}, {n_outputs} output(s), e.g. --sizes {X.shape[1]},8,{n_outputs}")
     _check_size(args, sizes, len(X), X.shape[1])
+    if args.conv:
+        return _conv_setup(args, X, y, spec, n_outputs)
     output_activation = "identity" if spec.takes_logits else "sigmoid"
     activations = args.activations or ["tanh"] * (len(sizes) - 2) + [output_activation]
     try:
@@ -320,3 +326,20 @@ def _setup(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Module, fl
         raise UsageError(f"--sizes/--activations: {err}") from None
     threshold = 0.0 if spec.takes_logits else 0.5
     return X, y, model, threshold, n_outputs
+
+
+def _conv_setup(args: argparse.Namespace, X: np.ndarray, y: np.ndarray, spec: Any,
+                n_outputs: int) -> tuple[np.ndarray, np.ndarray, Module, float, int]:
+    """--conv: the images as (N, 1, side, side) in [0, 1] and a `conv_network` with logits out."""
+    side = int(round(np.sqrt(X.shape[1])))
+    if args.dataset not in ("digits", "mnist") or side * side != X.shape[1]:
+        raise UsageError(f"--conv needs square images (digits or mnist), not {args.dataset}")
+    if args.sizes or args.activations or not spec.takes_logits:
+        raise UsageError("--conv builds its own layers (ending in logits): leave out --sizes and --activations, "
+                         "and use a loss on logits (softmax_ce)")
+    try:
+        model = conv_network(args.conv, (1, side, side), n_outputs, rng=args.seed)
+    except ValueError as err:
+        raise UsageError(f"--conv: {err}") from None
+    images = X.reshape(len(X), 1, side, side) / X.max()
+    return images, y, model, 0.0, n_outputs

@@ -365,3 +365,74 @@ def seed001_saturation(params: Any, x: np.ndarray, y: np.ndarray) -> Saturation:
                       float(np.median(sprime_z[stuck])) if stuck.any() else float("nan"),
                       float(np.median(sprime_a / sprime_z)), (float(sprime_a.min()), float(sprime_a.max())),
                       int(misclassified.sum()), int((misclassified & stuck.any(axis=1)).sum()))
+
+
+# ---- a small convolutional network ---------------------------------------------------------------------
+
+
+def cnn_problem(rng: np.random.Generator) -> dict[str, Any]:
+    """A random small CNN and batch: x (N, C, H, W), labels y, conv kernel and bias, dense weights and bias,
+    and the conv's stride and padding (chosen so that the pooled map tiles evenly)."""
+    n, c, c_out, k = (int(v) for v in (rng.integers(1, 4), rng.integers(1, 3), rng.integers(1, 4), rng.integers(2, 4)))
+    stride, padding = int(rng.integers(1, 3)), int(rng.integers(0, 2))
+    size = int(rng.integers(k + 2, k + 6))
+    conv_out = (size + 2 * padding - k) // stride + 1
+    pooled = conv_out // 2
+    classes = int(rng.integers(2, 5))
+    return dict(x=rng.normal(size=(n, c, size, size)), y=rng.integers(0, classes, size=n),
+                conv_W=rng.normal(size=(c_out, c, k, k)), conv_b=rng.normal(size=c_out),
+                dense_W=rng.normal(size=(c_out * pooled * pooled, classes)) / 2, dense_b=rng.normal(size=classes),
+                stride=stride, padding=padding)
+
+
+def cnn_autograd(problem: dict[str, Any], pool: str) -> dict[str, np.ndarray]:
+    """The same CNN differentiated by our engine, composed from primitive ops: the convolution as
+    im2col(x) @ W_matrix^T + b (im2col is a rearrangement whose vjp is its adjoint, col2im), pooling as
+    im2col of each channel then max or mean over each row, the dense layer as x @ W + b, the loss as
+    log_softmax and indexing. No fused op whose backward is a hand-written delta."""
+    from micrograd_like import im2col  # (kept local: the rest of this module needs only Tensor)
+
+    x = Tensor(problem["x"], requires_grad=True)
+    conv_W, conv_b = Tensor(problem["conv_W"], requires_grad=True), Tensor(problem["conv_b"], requires_grad=True)
+    dense_W, dense_b = Tensor(problem["dense_W"], requires_grad=True), Tensor(problem["dense_b"], requires_grad=True)
+    n = x.shape[0]
+    c_out, _, k, _ = conv_W.shape
+    rows = im2col(x, k, problem["stride"], problem["padding"]) @ conv_W.reshape(c_out, -1).T + conv_b
+    side = int(round(np.sqrt(rows.shape[0] // n)))
+    z1 = rows.reshape(n, side, side, c_out).transpose(0, 3, 1, 2)
+    a1 = z1.relu()
+    windows = im2col(a1.reshape(n * c_out, 1, side, side), 2, 2)  # one 2x2 window a row
+    pooled = windows.max(axis=1) if pool == "max" else windows.mean(axis=1)
+    logits = pooled.reshape(n, -1) @ dense_W + dense_b
+    loss = -logits.log_softmax(axis=1)[np.arange(n), problem["y"]].mean()
+    loss.backward()
+    return dict(conv_W=conv_W.grad, conv_b=conv_b.grad, conv_delta=z1.grad, conv_dx=x.grad, dense_W=dense_W.grad,
+                dense_b=dense_b.grad, dense_delta=logits.grad)
+
+
+def compare_cnn(seed: int = 0, tolerance: float = TOLERANCE) -> DeltaComparison:
+    """`nn.deltas.conv_rule.cnn_backprop` (conv -> ReLU -> pool -> flatten -> dense -> softmax cross-entropy)
+    against autograd on the same random network and batch, once with max pooling and once with average
+    pooling. Layer 1 is the convolution (W, b, delta = dLoss/dz, dx = dLoss/d input), layer 2 the dense layer."""
+    from . import conv_rule
+
+    rng = np.random.default_rng(seed)
+    problem = cnn_problem(rng)
+    references = []
+    for pool in ("max", "avg"):
+        hand = conv_rule.cnn_backprop(problem["x"], problem["y"], problem["conv_W"], problem["conv_b"],
+                                      problem["dense_W"], problem["dense_b"], pool, 2, problem["stride"],
+                                      problem["padding"])
+        autograd = cnn_autograd(problem, pool)
+        rows = [Row(layer, parameter, np.asarray(getattr(hand, key)), np.asarray(autograd[key]), tolerance)
+                for layer, parameter, key in ((1, "W", "conv_W"), (1, "b", "conv_b"), (1, "delta", "conv_delta"),
+                                              (1, "dx", "conv_dx"), (2, "W", "dense_W"), (2, "b", "dense_b"),
+                                              (2, "delta", "dense_delta"))]
+        x_shape, w_shape = problem["x"].shape, problem["conv_W"].shape
+        description = (f"{pool} pooling: x {x_shape}, conv {w_shape} stride {problem['stride']} padding "
+                       f"{problem['padding']}, ReLU, {pool} pool 2, dense {problem['dense_W'].shape}, softmax_ce")
+        references.append(Reference(f"{pool}_pool", description, rows))
+    return DeltaComparison(
+        f"the convolution delta rule (nn.deltas.conv_rule), a random small CNN (seed {seed})",
+        "dW = input correlated with delta; dx = delta (dilated by the stride) fully convolved with W flipped; "
+        "db = sum(delta); max pool routes delta to the arg-max, average pool spreads it evenly", references)

@@ -60,7 +60,7 @@ def test_train_moons_with_defaults_minibatches_and_momentum():
 
 
 BAD_ARGUMENTS = {
-    "unknown data set": (["train", "mnist"], "invalid choice: 'mnist'"),
+    "unknown data set": (["train", "cifar10"], "invalid choice: 'cifar10'"),
     "sizes that do not fit the data": (["train", "xor", "--sizes", "3,4,1"], "xor needs 2 inputs"),
     "sizes that are not numbers": (["train", "xor", "--sizes", "2,x,1"], "whole numbers separated by commas"),
     "one size": (["train", "xor", "--sizes", "2"], "at least two positive sizes"),

@@ -67,7 +67,7 @@ def test_load_by_name():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: datasets.load("mnist"), "unknown data set 'mnist'"),
+    (lambda: datasets.load("cifar10"), "unknown data set 'cifar10'"),
     (lambda: datasets.truth_table("xnor"), "unknown truth table 'xnor'"),
     (lambda: datasets.two_moons(-5), "n_samples must be an int of at least 2, got -5"),
     (lambda: datasets.two_moons(10, noise=-0.1), "noise must be a finite number >= 0, got -0.1"),

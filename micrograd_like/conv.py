@@ -1,0 +1,224 @@
+"""Convolution and pooling over images, in PyTorch's layout: a batch of shape (N, C, H, W).
+
+Everything rests on one linear op and its adjoint:
+
+- `im2col(x)` copies every kH x kW window of every channel into one row: a matrix of shape
+  (N * oH * oW, C * kH * kW), one row per output position (rows ordered n, then i, then j; columns
+  ordered c, then the kernel's row, then its column; DeZero's and CS231n's layout). It is linear,
+  so its vector-Jacobian product is its adjoint:
+- `col2im(cols)` adds every row back onto the window it came from (a pixel in several windows
+  receives the sum). The vjp of `col2im` is `im2col` and the vjp of `im2col` is `col2im`, so
+  derivatives of every order work.
+
+Then a convolution is a matrix product, written with the engine's ops (`linear`, `reshape`,
+`transpose`), whose vjps give its gradients, and its higher derivatives, for free:
+
+    out[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[n, c, i*s + u, j*s + v]
+                    = (im2col(x) @ W.reshape(C_out, -1).T + b), rearranged to (N, C_out, oH, oW)
+
+Pooling reuses `im2col` on each channel alone (one window a row): average pooling is the mean of
+each row; max pooling picks each row's first maximum, and its vjp routes g back to that element.
+
+Output size along an axis: o = (size + 2 * padding - kernel) // stride + 1 (PyTorch's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, linear
+
+Pair = tuple[int, int]
+
+
+# ---- checking the arguments ------------------------------------------------------------------
+
+def _pair(name: str, where: str, value: Any, minimum: int) -> Pair:
+    """An int or a pair of ints, each at least `minimum`, as a pair (with a clear error otherwise)."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum
+                                 for v in pair):
+        raise ValueError(f"{where}: {name} must be an int >= {minimum} or a pair of them, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_image(where: str, x: Tensor) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{where}: expects a batch of images of shape (N, C, H, W), got shape {x.shape} "
+                         f"(for one image use x.reshape(1, C, H, W))")
+
+
+def _output_size(where: str, shape: tuple, kernel: Pair, stride: Pair, padding: Pair) -> Pair:
+    """(oH, oW) for windows of `kernel` over the last two axes of `shape`, padded and strided."""
+    sizes = []
+    for axis, (n, k, s, p) in enumerate(zip(shape[-2:], kernel, stride, padding)):
+        if k > n + 2 * p:
+            raise ValueError(f"{where}: the kernel {kernel} is larger than the padded input: the input has shape "
+                             f"{shape}, {'height' if axis == 0 else 'width'} {n} + 2 x padding {p} = {n + 2 * p} "
+                             f"< {k}")
+        sizes.append((n + 2 * p - k) // s + 1)
+    return sizes[0], sizes[1]
+
+
+# ---- im2col and col2im on arrays -----------------------------------------------------------------
+
+def _im2col_array(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, fill: float = 0.0) -> np.ndarray:
+    """The windows of x (N, C, H, W) as rows (N*oH*oW, C*kH*kW); padding filled with `fill`."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    # a view (N, C, H', W', kH, kW) of every window, no copy; the reshape below is the one copy
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, oh, ow = windows.shape[:4]
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+
+
+def _col2im_array(cols: np.ndarray, shape: tuple, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+    """The adjoint of `_im2col_array`: each row added back onto its window; an array of `shape` (N, C, H, W).
+
+    One strided slice-add per kernel offset (u, v): the (u, v) entry of every window lands on
+    x_pad[:, :, u + s*i, v + s*j], distinct pixels for distinct windows, so a slice `+=` is exact."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = shape
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    if (sh, sw) == (kh, kw):  # windows that tile the image without overlapping (pooling): a rearrangement
+        tiles = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 1, 4, 2, 5).reshape(n, c, oh * kh, ow * kw)
+        padded[:, :, :oh * kh, :ow * kw] = tiles
+        return padded[:, :, ph:ph + h, pw:pw + w] if ph or pw else padded
+    by_offset = cols.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)  # (kH, kW, N, C, oH, oW), a view
+    for u in range(kh):
+        for v in range(kw):
+            padded[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw] += by_offset[u, v]
+    return padded[:, :, ph:ph + h, pw:pw + w] if ph or pw else padded
+
+
+# ---- im2col and col2im as ops --------------------------------------------------------------------
+
+def im2col(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0) -> Any:
+    """Every kH x kW window of x (N, C, H, W), zero-padded, as the rows of a (N*oH*oW, C*kH*kW) matrix.
+
+    Linear in x, so   vjp(g) = col2im(g):   each row of g added back onto the window it came from.
+    Works on arrays too (then returns an array), so that a vjp can call it."""
+    kernel = _pair("kernel_size", "im2col", kernel_size, 1)
+    stride_, padding_ = _pair("stride", "im2col", stride, 1), _pair("padding", "im2col", padding, 0)
+    if not isinstance(x, Tensor):
+        return _im2col_array(x, kernel, stride_, padding_)
+    _check_image("im2col", x)
+    _output_size("im2col", x.shape, kernel, stride_, padding_)
+    return Tensor._make(_im2col_array(x.data, kernel, stride_, padding_), (x,),
+                        (lambda g, out, x: col2im(g, x.shape, kernel, stride_, padding_),), "im2col")
+
+
+def col2im(cols: Any, shape: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0) -> Any:
+    """The adjoint of `im2col`: rows (N*oH*oW, C*kH*kW) added back onto their windows of an image
+    batch of `shape` (N, C, H, W) (padding dropped). Linear, so   vjp(g) = im2col(g).
+    Works on arrays too (then returns an array)."""
+    kernel = _pair("kernel_size", "col2im", kernel_size, 1)
+    stride_, padding_ = _pair("stride", "col2im", stride, 1), _pair("padding", "col2im", padding, 0)
+    shape = tuple(int(n) for n in shape)
+    if not isinstance(cols, Tensor):
+        return _col2im_array(cols, shape, kernel, stride_, padding_)
+    oh, ow = _output_size("col2im", shape, kernel, stride_, padding_)
+    expected = (shape[0] * oh * ow, shape[1] * kernel[0] * kernel[1])
+    if cols.shape != expected:
+        raise ValueError(f"col2im: the columns of an image batch of shape {shape} with kernel {kernel}, stride "
+                         f"{stride_}, padding {padding_} have shape {expected}, got {cols.shape}")
+    return Tensor._make(_col2im_array(cols.data, shape, kernel, stride_, padding_), (cols,),
+                        (lambda g, out, cols: im2col(g, kernel, stride_, padding_),), "col2im")
+
+
+# ---- convolution -----------------------------------------------------------------------------------
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0) -> Tensor:
+    """2-D convolution (cross-correlation, as every framework computes it), PyTorch's `conv2d`:
+
+        out[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[n, c, i*s + u, j*s + v]
+
+    x of shape (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) or None; stride and
+    padding an int or a pair (zero padding). Composed of `im2col`, a matrix product and reshapes, so
+
+        dL/dW = (dL/dout as rows)^T @ im2col(x)        (the correlation of the input with the delta)
+        dL/dx = col2im((dL/dout as rows) @ W_matrix)   (the full convolution of the delta with W flipped)
+        dL/db = dL/dout summed over n, i, j
+
+    come from those ops' vjps."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    _check_image("conv2d", x)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must have shape (C_out, C_in, kH, kW), got shape {weight.shape}")
+    c_out, c_in, kh, kw = weight.shape
+    if x.shape[1] != c_in:
+        raise ValueError(f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the weight expects "
+                         f"{c_in} (weight shape {weight.shape})")
+    stride_, padding_ = _pair("stride", "conv2d", stride, 1), _pair("padding", "conv2d", padding, 0)
+    oh, ow = _output_size("conv2d", x.shape, (kh, kw), stride_, padding_)
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if bias.shape != (c_out,):
+            raise ValueError(f"conv2d: bias must have shape ({c_out},) for a weight of shape {weight.shape}, "
+                             f"got {bias.shape}")
+    cols = im2col(x, (kh, kw), stride_, padding_)  # (N*oH*oW, C_in*kH*kW)
+    w_matrix = weight.reshape(c_out, c_in * kh * kw).T  # (C_in*kH*kW, C_out)
+    rows = linear(cols, w_matrix, bias) if bias is not None else cols @ w_matrix  # (N*oH*oW, C_out)
+    return rows.reshape(x.shape[0], oh, ow, c_out).transpose(0, 3, 1, 2)
+
+
+# ---- pooling ---------------------------------------------------------------------------------------
+
+def _pool_arguments(where: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> tuple:
+    _check_image(where, x)
+    kernel = _pair("kernel_size", where, kernel_size, 1)
+    stride_ = kernel if stride is None else _pair("stride", where, stride, 1)
+    padding_ = _pair("padding", where, padding, 0)
+    if padding_[0] > kernel[0] // 2 or padding_[1] > kernel[1] // 2:
+        raise ValueError(f"{where}: padding {padding_} must be at most half the kernel {kernel} (as in PyTorch), "
+                         f"so that every window holds part of the image")
+    oh, ow = _output_size(where, x.shape, kernel, stride_, padding_)
+    return kernel, stride_, padding_, oh, ow
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """The maximum of each kH x kW window of each channel (stride defaults to the kernel size; the
+    padding counts as -inf, so it is never the maximum), PyTorch's `max_pool2d`:
+
+        out[n, c, i, j] = max_{u, v} x_pad[n, c, i*s + u, j*s + v]
+
+    vjp(g) = g routed to the position of each window's maximum (the first one, in row-major order,
+    if several tie, as PyTorch), summed where windows overlap: col2im(one_hot(argmax) * g)."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    kernel, stride_, padding_, oh, ow = _pool_arguments("max_pool2d", x, kernel_size, stride, padding)
+    n, c, h, w = x.shape
+    channels = (n * c, 1, h, w)  # every channel pooled alone: one window a row
+    data = x.data
+    if padding_ != (0, 0):
+        data = np.pad(data, ((0, 0), (0, 0), (padding_[0],) * 2, (padding_[1],) * 2), constant_values=-np.inf)
+    # the windows of x as it lies in memory (a conv's output is a transposed view): one copy, no reshape first
+    windows = np.lib.stride_tricks.sliding_window_view(data, kernel, axis=(2, 3))[:, :, ::stride_[0], ::stride_[1]]
+    cols = windows.reshape(n * c * oh * ow, kernel[0] * kernel[1])
+    winner = cols.argmax(axis=1)
+    is_winner = np.arange(cols.shape[1]) == winner[:, None]  # a constant 0/1 factor, (rows, kH*kW)
+    out = cols[np.arange(len(cols)), winner].reshape(n, c, oh, ow)
+
+    def vjp(g: Any, out: Any, x: Any) -> Any:
+        routed = g.reshape(-1, 1) * is_winner
+        return col2im(routed, channels, kernel, stride_, padding_).reshape(x.shape)
+
+    return Tensor._make(out, (x,), (vjp,), "max_pool2d")
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """The mean of each kH x kW window of each channel (stride defaults to the kernel size; padded
+    zeros count, as PyTorch's default count_include_pad=True):
+
+        out[n, c, i, j] = 1/(kH kW) sum_{u, v} x_pad[n, c, i*s + u, j*s + v]
+
+    Composed of `im2col` and `mean`, so   vjp(g) = g / (kH kW) spread evenly over each window."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    kernel, stride_, padding_, oh, ow = _pool_arguments("avg_pool2d", x, kernel_size, stride, padding)
+    n, c, h, w = x.shape
+    cols = im2col(x.reshape(n * c, 1, h, w), kernel, stride_, padding_)
+    return cols.mean(axis=1).reshape(n, c, oh, ow)

@@ -1,0 +1,1 @@
+"""Data files shipped with nn (see MNIST_NOTICE.txt)."""
