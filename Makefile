@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= demo_output
 
-.PHONY: demo test lint bench notebooks docs clean
+.PHONY: demo test test-all lint bench notebooks docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/micrograd-like demo --out $(OUT)
 
+# `make test` runs the suite on every core, leaving out the tests marked slow (a few minutes' worth);
+# CI, which sets CI=true, runs them all, as does `make test-all`.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto $(if $(CI),,-m "not slow")
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -98,6 +98,7 @@ def test_bad_arguments_are_argparse_errors_not_tracebacks(bad_runs, case):
     assert re.search(BAD_ARGUMENTS[case][1], stderr), stderr
 
 
+@pytest.mark.slow
 def test_demo_trains_and_and_xor_and_writes_its_pictures(tmp_path):
     result = run("demo", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr

@@ -124,6 +124,7 @@ def test_the_seed_tutorials_deltas_are_compared_with_autograd(demo):
     assert "hand / autograd" in tables
 
 
+@pytest.mark.slow
 def test_without_dot_it_writes_dot_source_and_says_so_instead_of_failing(tmp_path):
     without_dot = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
                                   if d and not os.path.exists(os.path.join(d, "dot")))

@@ -78,6 +78,7 @@ def digits():
     return seed001_digits.data()
 
 
+@pytest.mark.slow
 def test_001a_the_seeds_rule_in_the_graph_reaches_the_tutorials_accuracy_and_its_weights(digits):
     x, y = digits
     run = reproduce_seed001("seed-rule", x=x, y=y)
@@ -136,6 +137,7 @@ def test_001_autograd_on_1_2_sse_is_held_back_by_outputs_stuck_on_the_wrong_side
 # --- seeds 002 and 003 ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_002_quick_run_reaches_xor_at_the_same_iteration_as_the_transcription():
     run = reproduce_seed002(stop_within=0.05)
     assert run.reached and run.value < 0.05

@@ -45,7 +45,11 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 3, NOTEBOOKS
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+SLOW_NOTEBOOKS = ("09_convolutions.ipynb",)  # trains CNNs for its accuracy figures: run by CI, not by `make test`
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if os.path.basename(p) in SLOW_NOTEBOOKS
+                                  else p for p in NOTEBOOKS], ids=os.path.basename)
 def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path, tmp_path):
     copy = os.path.join(_copy_of_notebooks(tmp_path), os.path.basename(path))
     notebook = runner.execute(copy)  # raises CellExecutionError, naming the cell, if any cell fails

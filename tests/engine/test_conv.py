@@ -80,6 +80,7 @@ def test_conv2d_second_derivatives_are_finite_differences(case):
     assert gradgradcheck(lambda *t: conv2d(t[0], t[1], t[2] if len(t) > 2 else None, stride, padding) ** 2, inputs)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 2), st.integers(1, 3), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2),
        st.integers(0, 3), st.integers(0, 2**16))

@@ -15,6 +15,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from headless_chromium import console_errors, start_chromium  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds the whole site (strict) first: run by CI, not by `make test`
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

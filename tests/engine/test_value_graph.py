@@ -171,6 +171,7 @@ def test_backward_steps_yields_each_node_once_in_reverse_topological_order_with_
     assert [n.grad for n in root.backward_steps()][0] == 1.0    # the method form starts at the root
 
 
+@pytest.mark.slow
 def test_backward_through_a_chain_of_a_million_nodes_does_not_recurse():
     """y_0 = x, y_k+1 = y_k * c + b with c = 1, x = 0, b = 1, so y_k = k and
     dy_n/dc = sum of y_k for k < n = n(n-1)/2, dy_n/db = n, dy_n/dx = 1 (all exact in floats)."""
