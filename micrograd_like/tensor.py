@@ -22,6 +22,7 @@ holds no reference cycles and is freed as soon as its root is dropped.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from numbers import Real
 from typing import Any, Callable, Sequence, cast
@@ -29,7 +30,7 @@ from typing import Any, Callable, Sequence, cast
 import numpy as np
 
 from .graph import RECORDING, Node, recording
-from .value import Value
+from .value import Value, decimal_refused
 
 Array = np.ndarray
 
@@ -62,6 +63,10 @@ def _as_array(data: Any, dtype: Any = None) -> Array:
     if isinstance(data, Value):
         raise TypeError("Tensor(...) got a Value; use Tensor(v.data) for its number "
                         "(a Tensor and the scalar Value graph cannot be mixed)")
+    if isinstance(data, Real):  # a Fraction too (numpy would keep it as an object)
+        data = float(data)
+    elif isinstance(data, Decimal):
+        raise decimal_refused("Tensor", data)
     try:
         arr = np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as err:
@@ -218,6 +223,10 @@ class Tensor(Node):
         if isinstance(other, Value):
             raise TypeError("cannot combine a Tensor with a Value: they belong to different graphs. "
                             "Use Tensor(v.data) for a constant, or build the computation from Tensors only")
+        if isinstance(other, Real) and not isinstance(other, (bool, np.generic)):  # a Fraction
+            other = float(other)
+        elif isinstance(other, Decimal):
+            raise decimal_refused("Tensor", other)
         if isinstance(other, (Real, list, tuple, np.ndarray)):
             try:
                 arr = np.asarray(other)

@@ -15,6 +15,7 @@ back at it, a graph holds no reference cycles: it is freed the moment its root i
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from numbers import Real
 from typing import Any
 
@@ -23,7 +24,9 @@ from .graph import RECORDING, Node, recording
 
 def _number(data: Any, what: str = "Value") -> float:
     if isinstance(data, Real) and not isinstance(data, Value):
-        return float(data)
+        return float(data)  # (a Fraction is a Real too: exact, then rounded once to the nearest float)
+    if isinstance(data, Decimal):
+        raise decimal_refused(what, data)
     if isinstance(data, Value):
         raise TypeError(f"{what} got a Value; use the Value itself, or Value(v.data) for a detached copy")
     hint = "; for arrays use micrograd_like.Tensor" if isinstance(data, (list, tuple)) or hasattr(data, "shape") else ""
@@ -140,7 +143,7 @@ class Value(Node):
             d_dy = out * math.log(x) if x > 0 else 0.0  # x^y ln x -> 0 as x -> 0+ when y > 0
             return _result(out, "**", self, d_dx, other, d_dy, _pow_slopes)
         if not isinstance(other, Real):
-            return NotImplemented
+            return _as_value(other)  # NotImplemented, or the Decimal error
         n = float(other)
         out, d_dx = _power_and_slope(x, n)
         # (with no second operand, dy keeps the exponent, for `_power_n_slopes`)
@@ -281,7 +284,16 @@ def _as_value(x: Any) -> Value:
         return x
     if isinstance(x, Real):
         return Value(float(x))
+    if isinstance(x, Decimal):
+        raise decimal_refused("Value", x)
     return NotImplemented
+
+
+def decimal_refused(what: str, number: Decimal) -> TypeError:
+    """The error for a Decimal operand. (Not a Real: Python itself refuses Decimal + float, since a decimal
+    fraction has no exact binary float; the engine computes in floats, so the rounding is the user's call.)"""
+    return TypeError(f"{what}: got Decimal {str(number)!r}, which the engine does not convert silently "
+                     f"(it computes in binary floats); pass float({str(number)!r}) or a Fraction")
 
 
 def _power_and_slope(x: float, n: float) -> tuple[float, float]:
