@@ -63,7 +63,7 @@ def _as_array(data: Any, dtype: Any = None) -> Array:
     if isinstance(data, Value):
         raise TypeError("Tensor(...) got a Value; use Tensor(v.data) for its number "
                         "(a Tensor and the scalar Value graph cannot be mixed)")
-    if isinstance(data, Real):  # a Fraction too (numpy would keep it as an object)
+    if isinstance(data, Real) and not isinstance(data, (bool, np.generic)):  # a Fraction (numpy: an object)
         data = float(data)
     elif isinstance(data, Decimal):
         raise decimal_refused("Tensor", data)
