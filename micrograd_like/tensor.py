@@ -418,7 +418,8 @@ class Tensor(Node):
 
         Shifted by the max first, so inputs of +-1000 give exact, finite probabilities."""
         _check_axis("softmax", axis, self.shape)
-        e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
+        with np.errstate(over="ignore"):  # x - max is -inf for logits 1e308 apart: e^-inf = 0 is exact
+            e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
         return Tensor._make(e / e.sum(axis=axis, keepdims=True), (self,),
                             (lambda g, s, x: s * (g - (g * s).sum(axis=axis, keepdims=True)),), "softmax")
 
@@ -427,7 +428,8 @@ class Tensor(Node):
 
         vjp(g) = g - softmax(x) * sum(g), with softmax(x) = e^(log_softmax(x))."""
         _check_axis("log_softmax", axis, self.shape)
-        shifted = self.data - self.data.max(axis=axis, keepdims=True)
+        with np.errstate(over="ignore"):  # -inf for logits 1e308 apart: the exact -2e308, rounded
+            shifted = self.data - self.data.max(axis=axis, keepdims=True)
         return Tensor._make(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), (self,),
                             (lambda g, out, x: g - _exp(out) * g.sum(axis=axis, keepdims=True),), "log_softmax")
 
