@@ -16,7 +16,7 @@ import os
 import signal
 import stat
 import struct
-import tempfile
+import secrets
 import threading
 import zipfile
 import zlib
@@ -214,7 +214,7 @@ def check_writable(path: str | os.PathLike) -> str:
             "not a regular file"
         raise IsADirectoryError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
                                 f"cannot save there: it is {what}, not a file; choose a file name", given)
-    if mode is not None and not os.access(target, os.W_OK):
+    if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):  # (root may write anything)
         raise PermissionError(errno.EACCES, "cannot save there: the file is read-only (make it writable, "
                                             "or choose another name)", given)
     if not os.access(directory, os.W_OK | os.X_OK):
@@ -245,17 +245,15 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     directory = os.path.dirname(os.path.abspath(target))
     mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o644
     with _sigterm_as_exception():
+        # (named before it is created, so that whenever SIGTERM arrives the name to remove is known)
+        tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}")
         try:
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".",
-                                       suffix=TEMPORARY_SUFFIX)
-        except OSError as err:
-            raise type(err)(err.errno, f"cannot save there: {err.strerror}", given) from None
-        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
             with os.fdopen(fd, "wb") as fh:
                 yield fh
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, mode)  # mkstemp makes the file private; keep the replaced file's mode
+            os.chmod(tmp, mode)  # (created private, so no one reads half of it) the replaced file's mode
             os.replace(tmp, target)
         except BaseException as err:
             with suppress(FileNotFoundError):
