@@ -86,9 +86,26 @@ class Tensor(Node):
     the Tensors it was computed from, `vjps` one vector-Jacobian product per parent, `op` the
     operation's name, `label` a name for drawing. Only Tensors with `requires_grad` (and what is
     computed from them) record a graph.
+
+    Changing `data` between a forward pass and its backward pass. The VJPs read the parents'
+    arrays at backward time, so a change would silently give the gradient of other numbers. So:
+    - `saved` holds the parents' arrays as the forward pass used them: assigning a new array
+      (``t.data = other``, or ``t.data = t.data - step``) changes nothing in a graph already built;
+    - the array of a leaf with ``requires_grad`` (a parameter: what users and optimizers change)
+      is made read-only while a graph records it (`frozen`), so that writing into it,
+      ``t.data[0] = 5`` or ``t.data += 1``, raises numpy's "assignment destination is read-only" /
+      "output array is read-only" instead. The backward pass makes it writable again as it passes
+      the leaf, so an optimizer's in-place update after ``backward()`` works as always. To change
+      such a leaf before its graph's backward pass (or after a forward pass never backpropagated),
+      assign a new array (``t.data = t.data + 1``) or use a copy.
+      Not guarded, because each guard costs two numpy flag changes per array per step: constant
+      inputs (``requires_grad`` False, such as a batch of data) and interior nodes' arrays; write
+      into those only between steps.
+    This is PyTorch's rule ("a value needed for the gradient was modified in place") made cheap:
+    nothing is copied, and the check is numpy's own write protection.
     """
 
-    __slots__ = ("data", "grad", "parents", "vjps", "op", "label", "scope", "requires_grad")
+    __slots__ = ("data", "grad", "parents", "vjps", "op", "label", "scope", "requires_grad", "saved", "frozen")
     NO_GRAD = None
     # numpy must hand `ndarray + Tensor` over to Tensor.__radd__, not loop over the Tensor.
     __array_ufunc__ = None
@@ -102,6 +119,8 @@ class Tensor(Node):
         self.label = label
         self.scope = RECORDING.scope
         self.requires_grad = bool(requires_grad)
+        self.saved: tuple = ()
+        self.frozen: Array | None = None
 
     @staticmethod
     def _make(data: Array, parents: tuple, vjps: tuple, op: str, kind: type | None = None) -> Tensor:
@@ -112,12 +131,17 @@ class Tensor(Node):
         out.op = op
         out.label = ""
         out.scope = RECORDING.scope
+        out.frozen = None
         if RECORDING.enabled or recording():
             for parent in parents:
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
+                    out.saved = tuple([p.data for p in parents])  # (see the class docstring)
+                    for p in parents:
+                        if p.requires_grad and not p.parents and p.frozen is not p.data:
+                            _freeze(p)
                     return out
-        out.parents = out.vjps = ()
+        out.parents = out.vjps = out.saved = ()
         out.requires_grad = False
         return out
 
@@ -128,11 +152,14 @@ class Tensor(Node):
         if grad is None:  # nothing flowed here (e.g. a branch that does not reach the root)
             return
         parents = self.parents
+        for parent in parents:
+            if parent.frozen is not None:  # a leaf: no later step of this pass changes its array
+                _thaw(parent)
         inputs: Sequence[Any]
         if create_graph:
             out, inputs = self, parents
         else:
-            out, inputs = self.data, [parent.data for parent in parents]
+            out, inputs = self.data, self.saved
         for parent, vjp in zip(parents, self.vjps):
             if parent.requires_grad:
                 parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
@@ -642,7 +669,10 @@ class _FunctionResult(Tensor):
             raise RuntimeError(f"{cls.__name__}.backward works on arrays only, so backward(create_graph=True) "
                                f"cannot differentiate it again. Write it with ctx.inputs / ctx.output and ops "
                                f"that work on Tensors too, and set differentiable_backward = True")
-        ctx.inputs, ctx.output = (parents, self) if create_graph else ([p.data for p in parents], self.data)
+        for parent in parents:
+            if parent.frozen is not None:
+                _thaw(parent)
+        ctx.inputs, ctx.output = (parents, self) if create_graph else (list(self.saved), self.data)
         try:
             grads = cls.backward(ctx, grad)
         finally:
@@ -673,6 +703,25 @@ class _Context:
     needs_input_grad: tuple
     inputs: Any
     output: Any
+
+
+# ---- guarding the leaves' arrays between forward and backward (see Tensor's docstring) ----------
+
+def _freeze(leaf: Tensor) -> None:
+    """Make a leaf's array read-only while a graph needs it (unless it is read-only already: not ours)."""
+    array = leaf.data
+    if array.flags.writeable:
+        array.setflags(False)  # (positional setflags(write): several times cheaper than flags.writeable = False)
+        leaf.frozen = array  # (an earlier array, replaced since, stays read-only: older graphs hold it)
+
+
+def _thaw(leaf: Tensor) -> None:
+    """Writable again, once a backward pass has gone past the leaf."""
+    array, leaf.frozen = leaf.frozen, None
+    try:
+        array.setflags(True)
+    except ValueError:  # a view whose base is read-only now (frozen for another graph): stays read-only
+        pass
 
 
 # ---- accumulating gradients ---------------------------------------------------------------

@@ -87,6 +87,8 @@ class Value(Node):
         if self.x is None:
             return
         dx, dy = (self.dx, self.dy) if self.slopes is None else self.slopes(self)
+        if self.slopes is not None:
+            _same_slopes(self, dx, dy)
         _accumulate(self.x, dx, self.grad)
         if self.y is not None:
             _accumulate(self.y, dy, self.grad)
@@ -267,6 +269,23 @@ def _tanh_slopes(out: Value) -> tuple:
 
 def _sigmoid_slopes(out: Value) -> tuple:
     return out * (1 - out), 0.0                                     # d/dx = s (1 - s)
+
+
+def _same_slopes(out: Value, dx: Any, dy: Any) -> None:
+    """Refuse a create_graph step whose recorded slopes differ from the numbers the forward pass computed.
+
+    An ordinary backward pass is immune to ``v.data = ...`` between forward and backward (it uses the
+    numbers dx, dy stored at forward time). `slopes` recomputes them from the operands' current data,
+    so a changed operand would silently give the derivative at other numbers: the two must agree."""
+    for stored, recorded in ((out.dx, dx), (out.dy if out.y is not None else None, dy)):
+        if stored is None:
+            continue
+        now = recorded.data if isinstance(recorded, Value) else recorded
+        if now != stored and not (now != now and stored != stored):  # (nan == nan here)
+            raise RuntimeError(f"backward(create_graph=True): a value needed for the gradient of {out.op!r} was "
+                               f"modified in place (an operand's .data changed after the forward pass: the slope "
+                               f"was {stored!r}, it is now {now!r}); compute the forward pass again, "
+                               f"or modify a copy")
 
 
 def _accumulate(node: Value, slope: Any, grad: Any) -> None:

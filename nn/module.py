@@ -136,8 +136,10 @@ class Module:
         for name, node in nodes.items():
             if isinstance(node, Value):
                 node.data = float(arrays[name])
-            else:
+            elif node.data.flags.writeable:
                 node.data[...] = arrays[name]
+            else:  # guarded for a graph not backpropagated yet (see Tensor): a new array, that graph keeps the old
+                node.data = arrays[name].astype(node.data.dtype)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write `state_dict()` to `path` as a numpy ``.npz`` archive: replaced whole, never half-written,

@@ -3,7 +3,9 @@
 An optimizer holds the parameters (Tensors, or the scalar layers' Values) and, after each
 ``loss.backward()``, `step()` moves every parameter against its gradient. Updates write into
 ``p.data`` directly, so they are not part of any graph and every parameter keeps its identity
-(a model's layers and the optimizer see the same objects). A parameter whose gradient is None
+(a model's layers and the optimizer see the same objects). (A step taken while a graph that
+has not been backpropagated yet still needs the old weights gives the parameter a new array
+instead, so that graph's gradient stays the gradient of what it computed.) A parameter whose gradient is None
 (no backward pass reached it) is skipped.
 
 The learning rate is a number or a schedule: a function of the step count k (0 for the first
@@ -87,7 +89,11 @@ class Optimizer:
         lr = self.lr
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
-                p.data -= self._update(p.data, p.grad, state, lr)
+                update = self._update(p.data, p.grad, state, lr)
+                if isinstance(p, Value) or p.data.flags.writeable:
+                    p.data -= update  # in place: the usual case, after backward()
+                else:  # a graph not yet backpropagated reads this array (see Tensor): leave it, use a new one
+                    p.data = p.data - update
         self.steps_taken += 1
 
     def _update(self, data: Any, grad: Any, state: dict, lr: float) -> Any:
