@@ -299,9 +299,12 @@ class Node:
         nodes = topological_order(self)
         position = {id(node): _Position(i) for i, node in enumerate(nodes)}
         records = []
+        state_of: dict = {}
         for node in nodes:
             kind = type(node)
-            values = list(_state_of(kind)(node))
+            if kind not in state_of:
+                state_of[kind] = _state_of(kind)
+            values = list(state_of[kind](node))
             for i, value in enumerate(values):
                 if isinstance(value, Node):
                     values[i] = value.data if i == 1 else position[id(value)]  # 1: `grad`
@@ -311,10 +314,10 @@ class Node:
         return _rebuild_graph, (records,)
 
     def __deepcopy__(self, memo: dict) -> Any:
-        """The graph copied as `__reduce__` flattens it; numbers, text, functions and the tuples of
-        parents are kept as they are (immutable), arrays and anything else copied."""
+        """The graph copied as `__reduce__` flattens it; numbers, text, functions and tuples of them
+        (the parents' positions) are kept as they are, arrays and anything else copied."""
         _, (records,) = self.__reduce__()
-        return _rebuild_graph([(kind, [v if type(v) in _IMMUTABLE else copy.deepcopy(v, memo) for v in values])
+        return _rebuild_graph([(kind, [v if _immutable(v) else copy.deepcopy(v, memo) for v in values])
                                for kind, values in records])
 
     # micrograd's names, so code written against micrograd keeps working.
@@ -336,7 +339,13 @@ class _Position(int):
     """A reference to the node at this position of a flattened graph (see `Node.__reduce__`)."""
 
 
-_IMMUTABLE = {float, int, bool, str, tuple, type(None), _Position, types.FunctionType, types.BuiltinFunctionType}
+_IMMUTABLE = {float, int, bool, str, type(None), _Position, types.FunctionType, types.BuiltinFunctionType}
+
+
+def _immutable(value: Any) -> bool:
+    """A number, text, a function, or a tuple of them (parents' positions, VJPs, a scope)."""
+    kind = type(value)
+    return kind in _IMMUTABLE or (kind is tuple and all(type(v) in _IMMUTABLE for v in value))
 
 
 def _rebuild_graph(records: list) -> Any:
@@ -361,6 +370,5 @@ def _slot_names(kind: type) -> tuple[str, ...]:
     return (names[0], "grad", *names[1:])
 
 
-@lru_cache(maxsize=None)
 def _state_of(kind: type) -> Callable[[Any], tuple]:
     return attrgetter(*_slot_names(kind))

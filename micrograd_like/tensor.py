@@ -138,7 +138,7 @@ class Tensor(Node):
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
                     out.saved = tuple([p.data for p in parents])  # (see the class docstring)
                     for p in parents:
-                        if p.requires_grad and not p.parents and p.frozen is not p.data:
+                        if not p.parents and p.requires_grad and p.frozen is not p.data:
                             _freeze(p)
                     return out
         out.parents = out.vjps = out.saved = ()
@@ -152,9 +152,6 @@ class Tensor(Node):
         if grad is None:  # nothing flowed here (e.g. a branch that does not reach the root)
             return
         parents = self.parents
-        for parent in parents:
-            if parent.frozen is not None:  # a leaf: no later step of this pass changes its array
-                _thaw(parent)
         inputs: Sequence[Any]
         if create_graph:
             out, inputs = self, parents
@@ -162,6 +159,8 @@ class Tensor(Node):
             out, inputs = self.data, self.saved
         for parent, vjp in zip(parents, self.vjps):
             if parent.requires_grad:
+                if parent.frozen is not None:  # a guarded leaf: nothing later in this pass changes its array
+                    _thaw(parent)
                 parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
 
     def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
@@ -711,7 +710,7 @@ def _freeze(leaf: Tensor) -> None:
     """Make a leaf's array read-only while a graph needs it (unless it is read-only already: not ours)."""
     array = leaf.data
     if array.flags.writeable:
-        array.setflags(False)  # (positional setflags(write): several times cheaper than flags.writeable = False)
+        array.setflags(False)  # (positional: several times cheaper than flags.writeable = False)
         leaf.frozen = array  # (an earlier array, replaced since, stays read-only: older graphs hold it)
 
 
@@ -719,7 +718,7 @@ def _thaw(leaf: Tensor) -> None:
     """Writable again, once a backward pass has gone past the leaf."""
     array, leaf.frozen = leaf.frozen, None
     try:
-        array.setflags(True)
+        array.setflags(True)  # type: ignore[union-attr, call-arg]  # (numpy's stubs: keyword only)
     except ValueError:  # a view whose base is read-only now (frozen for another graph): stays read-only
         pass
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import secrets
 import signal
 import stat
 import struct
-import secrets
 import threading
 import zipfile
 import zlib

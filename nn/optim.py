@@ -138,7 +138,7 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
-        self.betas = (_checked("Adam", "betas[0]", betas[0], 0.0, 1.0), _checked("Adam", "betas[1]", betas[1], 0.0, 1.0))
+        self.betas = tuple(_checked("Adam", f"betas[{i}]", b, 0.0, 1.0) for i, b in enumerate(betas))
         self.eps = _checked("Adam", "eps", eps, 0.0, low_included=False)
         self.weight_decay = _checked("Adam", "weight_decay", weight_decay, 0.0)
 

@@ -174,3 +174,15 @@ def test_a_long_tensor_chain_copies_and_pickles_and_still_backpropagates(copier)
     (leaf,) = [n for n in twin.topological_order() if n.requires_grad and not n.parents]
     np.testing.assert_array_equal(leaf.grad, [1.0, 1.0])
     assert x.grad is None
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))])
+def test_a_copied_tensor_graph_is_independent_of_the_original(copier):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    twin = copier(y)
+    y.backward(np.ones(2))  # the original's backward makes x writable again
+    x.data[...] = 100.0
+    twin.backward(np.ones(2))
+    (leaf,) = [n for n in twin.topological_order() if not n.parents]
+    np.testing.assert_array_equal(leaf.grad, [2.0, 4.0])
