@@ -137,9 +137,12 @@ class Tensor(Node):
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
                     out.saved = tuple([p.data for p in parents])  # (see the class docstring)
-                    for p in parents:
+                    for p in parents:  # guard the parameters' arrays (see `_thaw`)
                         if not p.parents and p.requires_grad and p.frozen is not p.data:
-                            _freeze(p)
+                            array = p.data
+                            if array.flags.writeable:
+                                array.setflags(False)  # (positional: several times cheaper than flags.writeable)
+                                p.frozen = array
                     return out
         out.parents = out.vjps = out.saved = ()
         out.requires_grad = False
@@ -705,14 +708,8 @@ class _Context:
 
 
 # ---- guarding the leaves' arrays between forward and backward (see Tensor's docstring) ----------
-
-def _freeze(leaf: Tensor) -> None:
-    """Make a leaf's array read-only while a graph needs it (unless it is read-only already: not ours)."""
-    array = leaf.data
-    if array.flags.writeable:
-        array.setflags(False)  # (positional: several times cheaper than flags.writeable = False)
-        leaf.frozen = array  # (an earlier array, replaced since, stays read-only: older graphs hold it)
-
+# `_make` makes a parameter's array read-only (and remembers it in `frozen`) when a graph records it;
+# the chain-rule step that passes the parameter makes it writable again.
 
 def _thaw(leaf: Tensor) -> None:
     """Writable again, once a backward pass has gone past the leaf."""
