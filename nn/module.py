@@ -214,8 +214,8 @@ def check_writable(path: str | os.PathLike) -> str:
         what = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
             "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else \
             "not a regular file"
-        raise IsADirectoryError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
-                                f"cannot save there: it is {what}, not a file; choose a file name", given)
+        raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,  # (EISDIR: an IsADirectoryError)
+                      f"cannot save there: it is {what}, not a file; choose a file name", given)
     if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):  # (root may write anything)
         raise PermissionError(errno.EACCES, "cannot save there: the file is read-only (make it writable, "
                                             "or choose another name)", given)
