@@ -10,6 +10,10 @@ the node, `slopes`), so each grad is itself a graph that can be differentiated a
 
 Because a node stores plain numbers and module-level functions rather than a closure that points
 back at it, a graph holds no reference cycles: it is freed the moment its root is dropped.
+
+The same numbers make a graph immune to a student's ``v.data = ...`` between the forward pass and
+``backward()``: the gradient is that of the forward pass computed. Only `slopes` (create_graph)
+recomputes the derivatives from the operands' current data; it refuses if they changed (`_same_slopes`).
 """
 
 from __future__ import annotations
