@@ -131,6 +131,8 @@ def _compare_with_differences(inputs: list, analytic: list, evaluate: Callable[[
             _compare(what + name, "", float(derivative), numeric, atol, rtol)
             continue
         derivative = np.zeros(x.shape) if derivative is None else derivative
+        if not x.data.flags.writeable:  # guarded by a graph not backpropagated (see Tensor): nudge a copy
+            x.data = x.data.copy()
         for index in np.ndindex(x.shape):
             def put(v: float, index: tuple = index) -> None:
                 x.data[index] = v

@@ -22,6 +22,7 @@ holds no reference cycles and is freed as soon as its root is dropped.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from numbers import Real
 from typing import Any, Callable, Sequence, cast
@@ -29,7 +30,7 @@ from typing import Any, Callable, Sequence, cast
 import numpy as np
 
 from .graph import RECORDING, Node, recording
-from .value import Value
+from .value import Value, decimal_refused
 
 Array = np.ndarray
 
@@ -62,6 +63,10 @@ def _as_array(data: Any, dtype: Any = None) -> Array:
     if isinstance(data, Value):
         raise TypeError("Tensor(...) got a Value; use Tensor(v.data) for its number "
                         "(a Tensor and the scalar Value graph cannot be mixed)")
+    if isinstance(data, Real) and not isinstance(data, (bool, np.generic)):  # a Fraction (numpy: an object)
+        data = float(data)
+    elif isinstance(data, Decimal):
+        raise decimal_refused("Tensor", data)
     try:
         arr = np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as err:
@@ -81,9 +86,26 @@ class Tensor(Node):
     the Tensors it was computed from, `vjps` one vector-Jacobian product per parent, `op` the
     operation's name, `label` a name for drawing. Only Tensors with `requires_grad` (and what is
     computed from them) record a graph.
+
+    Changing `data` between a forward pass and its backward pass. The VJPs read the parents'
+    arrays at backward time, so a change would silently give the gradient of other numbers. So:
+    - `saved` holds the parents' arrays as the forward pass used them: assigning a new array
+      (``t.data = other``, or ``t.data = t.data - step``) changes nothing in a graph already built;
+    - the array of a leaf with ``requires_grad`` (a parameter: what users and optimizers change)
+      is made read-only while a graph records it (`frozen`), so that writing into it,
+      ``t.data[0] = 5`` or ``t.data += 1``, raises numpy's "assignment destination is read-only" /
+      "output array is read-only" instead. The backward pass makes it writable again as it passes
+      the leaf, so an optimizer's in-place update after ``backward()`` works as always. To change
+      such a leaf before its graph's backward pass (or after a forward pass never backpropagated),
+      assign a new array (``t.data = t.data + 1``) or use a copy.
+      Not guarded, because each guard costs two numpy flag changes per array per step: constant
+      inputs (``requires_grad`` False, such as a batch of data) and interior nodes' arrays; write
+      into those only between steps.
+    This is PyTorch's rule ("a value needed for the gradient was modified in place") made cheap:
+    nothing is copied, and the check is numpy's own write protection.
     """
 
-    __slots__ = ("data", "grad", "parents", "vjps", "op", "label", "scope", "requires_grad")
+    __slots__ = ("data", "grad", "parents", "vjps", "op", "label", "scope", "requires_grad", "saved", "frozen")
     NO_GRAD = None
     # numpy must hand `ndarray + Tensor` over to Tensor.__radd__, not loop over the Tensor.
     __array_ufunc__ = None
@@ -97,6 +119,8 @@ class Tensor(Node):
         self.label = label
         self.scope = RECORDING.scope
         self.requires_grad = bool(requires_grad)
+        self.saved: tuple = ()
+        self.frozen: Array | None = None
 
     @staticmethod
     def _make(data: Array, parents: tuple, vjps: tuple, op: str, kind: type | None = None) -> Tensor:
@@ -107,12 +131,20 @@ class Tensor(Node):
         out.op = op
         out.label = ""
         out.scope = RECORDING.scope
+        out.frozen = None
         if not RECORDING.off or recording():
             for parent in parents:
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
+                    out.saved = tuple([p.data for p in parents])  # (see the class docstring)
+                    for p in parents:  # guard the parameters' arrays (see `_thaw`)
+                        if not p.parents and p.requires_grad and p.frozen is not p.data:
+                            array = p.data
+                            if array.flags.writeable:
+                                array.setflags(False)  # (positional: several times cheaper than flags.writeable)
+                                p.frozen = array
                     return out
-        out.parents = out.vjps = ()
+        out.parents = out.vjps = out.saved = ()
         out.requires_grad = False
         return out
 
@@ -127,17 +159,14 @@ class Tensor(Node):
             for parent, vjp in zip(parents, self.vjps):
                 if parent.requires_grad:
                     _add_recorded_grad(parent, vjp(grad, self, *parents))
+                    if parent.frozen is not None:
+                        _thaw(parent)
             return
-        inputs: Sequence[Array]
-        if len(parents) == 1:  # (one and two parents spelled out: cheaper than a comprehension)
-            inputs = (parents[0].data,)
-        elif len(parents) == 2:
-            inputs = (parents[0].data, parents[1].data)
-        else:
-            inputs = [parent.data for parent in parents]
-        out = self.data
+        out, inputs = self.data, self.saved
         for parent, vjp in zip(parents, self.vjps):
             if parent.requires_grad:
+                if parent.frozen is not None:  # a guarded leaf: nothing later in this pass changes its array
+                    _thaw(parent)
                 parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
 
     def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
@@ -226,6 +255,10 @@ class Tensor(Node):
         if isinstance(other, Value):
             raise TypeError("cannot combine a Tensor with a Value: they belong to different graphs. "
                             "Use Tensor(v.data) for a constant, or build the computation from Tensors only")
+        if isinstance(other, Real) and not isinstance(other, (bool, np.generic)):  # a Fraction
+            other = float(other)
+        elif isinstance(other, Decimal):
+            raise decimal_refused("Tensor", other)
         if isinstance(other, (Real, list, tuple, np.ndarray)):
             try:
                 arr = np.asarray(other)
@@ -420,7 +453,8 @@ class Tensor(Node):
 
         Shifted by the max first, so inputs of +-1000 give exact, finite probabilities."""
         _check_axis("softmax", axis, self.shape)
-        e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
+        with np.errstate(over="ignore"):  # x - max is -inf for logits 1e308 apart: e^-inf = 0 is exact
+            e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
         return Tensor._make(e / e.sum(axis=axis, keepdims=True), (self,),
                             (lambda g, s, x: s * (g - (g * s).sum(axis=axis, keepdims=True)),), "softmax")
 
@@ -429,7 +463,8 @@ class Tensor(Node):
 
         vjp(g) = g - softmax(x) * sum(g), with softmax(x) = e^(log_softmax(x))."""
         _check_axis("log_softmax", axis, self.shape)
-        shifted = self.data - self.data.max(axis=axis, keepdims=True)
+        with np.errstate(over="ignore"):  # -inf for logits 1e308 apart: the exact -2e308, rounded
+            shifted = self.data - self.data.max(axis=axis, keepdims=True)
         return Tensor._make(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), (self,),
                             (lambda g, out, x: g - _exp(out) * g.sum(axis=axis, keepdims=True),), "log_softmax")
 
@@ -716,7 +751,10 @@ class _FunctionResult(Tensor):
             raise RuntimeError(f"{cls.__name__}.backward works on arrays only, so backward(create_graph=True) "
                                f"cannot differentiate it again. Write it with ctx.inputs / ctx.output and ops "
                                f"that work on Tensors too, and set differentiable_backward = True")
-        ctx.inputs, ctx.output = (parents, self) if create_graph else ([p.data for p in parents], self.data)
+        for parent in parents:
+            if parent.frozen is not None:
+                _thaw(parent)
+        ctx.inputs, ctx.output = (parents, self) if create_graph else (list(self.saved), self.data)
         try:
             grads = cls.backward(ctx, grad)
         finally:
@@ -752,6 +790,19 @@ class _Context:
     needs_input_grad: tuple
     inputs: Any
     output: Any
+
+
+# ---- guarding the leaves' arrays between forward and backward (see Tensor's docstring) ----------
+# `_make` makes a parameter's array read-only (and remembers it in `frozen`) when a graph records it;
+# the chain-rule step that passes the parameter makes it writable again.
+
+def _thaw(leaf: Tensor) -> None:
+    """Writable again, once a backward pass has gone past the leaf."""
+    array, leaf.frozen = leaf.frozen, None
+    try:
+        array.setflags(True)  # type: ignore[union-attr, call-arg]  # (numpy's stubs: keyword only)
+    except ValueError:  # a view whose base is read-only now (frozen for another graph): stays read-only
+        pass
 
 
 # ---- accumulating gradients ---------------------------------------------------------------

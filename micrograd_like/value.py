@@ -10,11 +10,16 @@ the node, `slopes`), so each grad is itself a graph that can be differentiated a
 
 Because a node stores plain numbers and module-level functions rather than a closure that points
 back at it, a graph holds no reference cycles: it is freed the moment its root is dropped.
+
+The same numbers make a graph immune to a student's ``v.data = ...`` between the forward pass and
+``backward()``: the gradient is that of the forward pass computed. Only `slopes` (create_graph)
+recomputes the derivatives from the operands' current data; it refuses if they changed (`_same_slopes`).
 """
 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from numbers import Real
 from typing import Any
 
@@ -23,7 +28,9 @@ from .graph import RECORDING, Node, recording
 
 def _number(data: Any, what: str = "Value") -> float:
     if isinstance(data, Real) and not isinstance(data, Value):
-        return float(data)
+        return float(data)  # (a Fraction is a Real too: exact, then rounded once to the nearest float)
+    if isinstance(data, Decimal):
+        raise decimal_refused(what, data)
     if isinstance(data, Value):
         raise TypeError(f"{what} got a Value; use the Value itself, or Value(v.data) for a detached copy")
     hint = "; for arrays use micrograd_like.Tensor" if isinstance(data, (list, tuple)) or hasattr(data, "shape") else ""
@@ -84,6 +91,8 @@ class Value(Node):
         if self.x is None:
             return
         dx, dy = (self.dx, self.dy) if self.slopes is None else self.slopes(self)
+        if self.slopes is not None:
+            _same_slopes(self, dx, dy)
         _accumulate(self.x, dx, self.grad)
         if self.y is not None:
             _accumulate(self.y, dy, self.grad)
@@ -140,7 +149,7 @@ class Value(Node):
             d_dy = out * math.log(x) if x > 0 else 0.0  # x^y ln x -> 0 as x -> 0+ when y > 0
             return _result(out, "**", self, d_dx, other, d_dy, _pow_slopes)
         if not isinstance(other, Real):
-            return NotImplemented
+            return _as_value(other)  # NotImplemented, or the Decimal error
         n = float(other)
         out, d_dx = _power_and_slope(x, n)
         # (with no second operand, dy keeps the exponent, for `_power_n_slopes`)
@@ -266,6 +275,23 @@ def _sigmoid_slopes(out: Value) -> tuple:
     return out * (1 - out), 0.0                                     # d/dx = s (1 - s)
 
 
+def _same_slopes(out: Value, dx: Any, dy: Any) -> None:
+    """Refuse a create_graph step whose recorded slopes differ from the numbers the forward pass computed.
+
+    An ordinary backward pass is immune to ``v.data = ...`` between forward and backward (it uses the
+    numbers dx, dy stored at forward time). `slopes` recomputes them from the operands' current data,
+    so a changed operand would silently give the derivative at other numbers: the two must agree."""
+    for stored, recorded in ((out.dx, dx), (out.dy if out.y is not None else None, dy)):
+        if stored is None:
+            continue
+        now = recorded.data if isinstance(recorded, Value) else recorded
+        if now != stored and not (now != now and stored != stored):  # (nan == nan here)
+            raise RuntimeError(f"backward(create_graph=True): a value needed for the gradient of {out.op!r} was "
+                               f"modified in place (an operand's .data changed after the forward pass: the slope "
+                               f"was {stored!r}, it is now {now!r}); compute the forward pass again, "
+                               f"or modify a copy")
+
+
 def _accumulate(node: Value, slope: Any, grad: Any) -> None:
     """node.grad += slope * grad, recorded when either is a Value; a zero contribution adds nothing."""
     contribution = grad if type(slope) is float and slope == 1.0 else slope * grad
@@ -281,7 +307,16 @@ def _as_value(x: Any) -> Value:
         return x
     if isinstance(x, Real):
         return Value(float(x))
+    if isinstance(x, Decimal):
+        raise decimal_refused("Value", x)
     return NotImplemented
+
+
+def decimal_refused(what: str, number: Decimal) -> TypeError:
+    """The error for a Decimal operand. (Not a Real: Python itself refuses Decimal + float, since a decimal
+    fraction has no exact binary float; the engine computes in floats, so the rounding is the user's call.)"""
+    return TypeError(f"{what}: got Decimal {str(number)!r}, which the engine does not convert silently "
+                     f"(it computes in binary floats); pass float({str(number)!r}) or a Fraction")
 
 
 def _power_and_slope(x: float, n: float) -> tuple[float, float]:

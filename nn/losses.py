@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from micrograd_like import Function, Tensor
+from micrograd_like import Function, Tensor, where
 
 
 def _tensors(name: str, outputs: Any, targets: Any) -> tuple[Tensor, Tensor]:
@@ -28,7 +28,14 @@ def _tensors(name: str, outputs: Any, targets: Any) -> tuple[Tensor, Tensor]:
     if outputs.data.shape != targets.data.shape:
         raise ValueError(f"{name}: outputs have shape {outputs.shape} but targets have shape {targets.shape}; "
                          f"they must be equal (reshape the targets, e.g. y.reshape(-1, 1) for one output column)")
+    _not_empty(name, outputs)
     return outputs, targets
+
+
+def _not_empty(name: str, outputs: Tensor) -> None:
+    if outputs.size == 0:  # a mean over nothing is nan (and a sum 0, which trains on nothing)
+        raise ValueError(f"{name}: the batch is empty (outputs of shape {outputs.shape}); "
+                         f"pass at least one sample")
 
 
 class SquaredError(Function):
@@ -60,8 +67,6 @@ class SquaredError(Function):
 def mse_loss(outputs: Any, targets: Any) -> Tensor:
     """Mean squared error, mean((a - y)^2) over every element.   dL/da = 2 (a - y) / n."""
     a, y = _tensors("mse_loss", outputs, targets)
-    if a.size == 0:
-        raise ValueError(f"mse_loss: the outputs are empty (shape {a.shape}); there is no mean to take")
     return SquaredError.apply(a, y, 1 / a.size)
 
 
@@ -77,8 +82,16 @@ def bce_loss(probabilities: Any, targets: Any, eps: float = 1e-12) -> Tensor:
     p is first clipped to [eps, 1 - eps] so that log never sees 0 (a saturated sigmoid gives p = 1.0
     exactly): the loss stays finite (at most -log(eps) = 27.6 per element), but a clipped element
     gets no gradient. Prefer `bce_with_logits_loss`, which has neither problem.
+
+    Values outside [0, 1] (or nan) are refused: they are not probabilities, usually logits, and
+    clipping them would train on a zero gradient.
     """
     p, y = _tensors("bce_loss", probabilities, targets)
+    outside = p.data[~((p.data >= 0) & (p.data <= 1))]
+    if outside.size:
+        raise ValueError(f"bce_loss: needs probabilities in [0, 1], got {outside.size} value(s) outside, "
+                         f"e.g. {outside[:3].tolist()}. For a network's raw outputs (logits) use "
+                         f"bce_with_logits_loss, or put a sigmoid on the output layer")
     p = p.clip(eps, 1 - eps)
     return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
 
@@ -99,14 +112,18 @@ def softmax_cross_entropy(logits: Any, targets: Any) -> Tensor:
     Targets are class indices of shape (batch,) or one-hot (or probability) rows of shape
     (batch, classes):  L = mean_i -sum_k y_ik log softmax(z_i)_k,  via the engine's stable
     `log_softmax`.   dL/dz_i = (softmax(z_i) - y_i) / batch.
+
+    Classes a target row gives probability 0 add nothing, even where log softmax is -inf (logits
+    1e308 apart), so 0 * -inf never makes the loss nan.
     """
     z = logits if isinstance(logits, Tensor) else Tensor(logits)
     if z.ndim != 2:
         raise ValueError(f"softmax_cross_entropy: logits must have shape (batch, classes), got {z.shape}")
+    _not_empty("softmax_cross_entropy", z)
     batch, classes = z.shape
     if np.ndim(targets.data if isinstance(targets, Tensor) else targets) == 2:
         z, y = _tensors("softmax_cross_entropy", z, targets)
-        return -(y * z.log_softmax(axis=-1)).sum(axis=-1).mean()
+        return -(y * where(y.data != 0, z.log_softmax(axis=-1), 0.0)).sum(axis=-1).mean()
     labels = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if labels.shape != (batch,):
         raise ValueError(f"softmax_cross_entropy: logits have shape {z.shape}; targets must be class indices of "

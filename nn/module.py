@@ -11,11 +11,17 @@ and never state.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
-import tempfile
+import secrets
+import signal
+import stat
+import struct
+import threading
 import zipfile
-from contextlib import contextmanager
+import zlib
+from contextlib import contextmanager, suppress
 from typing import Any, BinaryIO, Iterator, Mapping
 
 import numpy as np
@@ -147,8 +153,9 @@ class Module:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy `state` into this module's Tensors and Values, in place (parameters keep their identity).
 
-        Every name must be present, none extra, every shape equal; otherwise a `ValueError` lists
-        all the problems and nothing is changed.
+        Every name must be present, none extra, every shape equal, every value a finite real number
+        (nan or inf weights are refused: they come from a training that diverged); otherwise a
+        `ValueError` lists all the problems and nothing is changed.
         """
         nodes = dict(self.named_state())
         arrays = {name: np.asarray(value) for name, value in state.items()}
@@ -167,22 +174,30 @@ class Module:
                 problems.append(f"{name!r} has shape {arrays[name].shape}, the model needs {expected}")
             elif arrays[name].dtype.kind not in "fiu":
                 problems.append(f"{name!r} has dtype {arrays[name].dtype}, the model needs real numbers")
+            elif not np.all(np.isfinite(arrays[name])):
+                bad = int(np.size(arrays[name]) - np.count_nonzero(np.isfinite(arrays[name])))
+                problems.append(f"{name!r} holds {bad} non-finite value(s) (nan or inf): weights saved from "
+                                f"a training that diverged, which could only predict nan")
         if problems:
             raise ValueError(f"cannot load the state of {type(self).__name__}: " + "; ".join(problems))
         for name, node in nodes.items():
             if isinstance(node, Value):
                 node.data = float(arrays[name])
-            else:
+            elif node.data.flags.writeable:
                 node.data[...] = arrays[name]
+            else:  # guarded for a graph not backpropagated yet (see Tensor): a new array, that graph keeps the old
+                node.data = arrays[name].astype(node.data.dtype)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write `state_dict()` to `path` as a numpy ``.npz`` archive (replaced whole, never half-written)."""
+        """Write `state_dict()` to `path` as a numpy ``.npz`` archive: replaced whole, never half-written,
+        and never over a folder, a FIFO, a device or a read-only file (see `atomic_write`)."""
         with atomic_write(path) as fh:
             np.savez(fh, **self.state_dict())
 
     def load(self, path: str | os.PathLike) -> None:
-        """Load what `save` wrote (arrays only: pickled objects are refused). On any problem a
-        `ValueError` names it and the module is left unchanged."""
+        """Load what `save` wrote (arrays only: pickled objects are refused). On any problem (not an .npz
+        archive, a damaged one, names or shapes that do not match, non-finite weights) a `ValueError`
+        names it and the module is left unchanged. (A missing file is a `FileNotFoundError`.)"""
         self.load_state_dict(_read_npz(path))
 
     # ---- printing -----------------------------------------------------------------------
@@ -213,8 +228,9 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
                 raise ValueError("it holds a single array, not an archive of named arrays")
             with archive:
                 return {name: archive[name] for name in archive.files}
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-            raise ValueError(f"{where}: {err}") from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, struct.error,
+                NotImplementedError) as err:  # (zlib, struct: a damaged member; NotImplementedError: a zip method)
+            raise ValueError(f"{where}: {type(err).__name__}: {err}") from None
 
 
 def _submodules(obj: Any) -> Iterator[Module]:
@@ -244,18 +260,121 @@ def _named(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
             yield from _named(f"{prefix}.{i}", item)
 
 
+def check_writable(path: str | os.PathLike) -> str:
+    """Raise an `OSError` naming `path` unless a save there could succeed: its folder exists and is writable,
+    and `path` is either absent or a regular file we may replace (never a folder, a FIFO, a device, or a
+    read-only file). Returns the path to write: `path`, or the file a symbolic link points to. Cheap: call
+    it before long work whose result will be saved there."""
+    given = os.fspath(path)
+    target = os.path.realpath(given) if os.path.islink(given) else given
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "cannot save there: the folder does not exist", given)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else \
+            "not a regular file"
+        raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,  # (EISDIR: an IsADirectoryError)
+                      f"cannot save there: it is {what}, not a file; choose a file name", given)
+    if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):  # (root may write anything)
+        raise PermissionError(errno.EACCES, "cannot save there: the file is read-only (make it writable, "
+                                            "or choose another name)", given)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, f"cannot save there: the folder {directory!r} is not writable", given)
+    return target
+
+
+TEMPORARY_SUFFIX = ".saving"  # a save in progress writes `.<name>.<random>.saving` beside `name`
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Open a temporary file beside `path` for writing; it replaces `path` only if the block succeeds,
-    so an error (or a full disk) never leaves a half-written file behind."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=".tmp")
+    """Open a temporary file beside `path` for writing; it replaces `path` only if the block succeeds.
+
+    What can go wrong, and what is left:
+    - the path is not a regular file, is read-only, or its folder is missing: an `OSError` naming the
+      path given (`check_writable`), before anything is written;
+    - an exception in the block, or a full disk: the temporary file is removed, `path` is untouched;
+    - SIGTERM during the write (main thread): turned into an exception for the time of the write, so
+      the temporary file is removed too; then the previous handler is restored and the signal
+      delivered again (by default, the process ends as it was asked to);
+    - SIGKILL or a power cut: `path` is the old file or the new one, never half of one (the data is
+      flushed to disk before the rename, and the folder after it); a `.<name>.<random>.saving` file
+      may be left beside it.
+    """
+    given = os.fspath(path)
+    target = check_writable(given)
+    directory = os.path.dirname(os.path.abspath(target))
+    mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o644
+    with _sigterm_as_exception():
+        # (named before it is created, so that whenever SIGTERM arrives the name to remove is known)
+        tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)  # (created private, so no one reads half of it) the replaced file's mode
+            os.replace(tmp, target)
+        except BaseException as err:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            if isinstance(err, OSError) and err.errno is not None and err.filename in (tmp, None):
+                # name the user's path, not the temporary file (or none, for a full disk)
+                raise type(err)(err.errno, f"could not save: {err.strerror}", given) from None
+            raise
+        _fsync_folder(directory)
+
+
+def _fsync_folder(directory: str) -> None:
+    """Make the rename itself durable (POSIX; Windows has no folder handles to flush)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; the result should be an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        os.fsync(fd)
+    except OSError:  # some file systems cannot flush a folder; the file's own data is flushed already
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during a save (a BaseException, as KeyboardInterrupt: not caught by `except Exception`)."""
+
+
+@contextmanager
+def _sigterm_as_exception() -> Iterator[list]:
+    """During the block, SIGTERM raises `_Terminated` (so the block can clean up); afterwards the previous
+    handler is back, and a SIGTERM that arrived is delivered to it. The yielded list is non-empty once
+    SIGTERM arrived. Only in the main thread (Python runs signal handlers there only)."""
+    terminated: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield terminated
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_IGN or previous is None:  # ignored, or set outside Python: left alone
+        yield terminated
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if not terminated:
+            terminated.append(signum)
+            raise _Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield terminated
+    except _Terminated:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if terminated:
+            signal.raise_signal(signal.SIGTERM)
+    if terminated:  # the previous handler returned: the save did not happen
+        raise InterruptedError(errno.EINTR, "the save was interrupted by SIGTERM; the previous file is unchanged")

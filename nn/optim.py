@@ -3,7 +3,9 @@
 An optimizer holds the parameters (Tensors, or the scalar layers' Values) and, after each
 ``loss.backward()``, `step()` moves every parameter against its gradient. Updates write into
 ``p.data`` directly, so they are not part of any graph and every parameter keeps its identity
-(a model's layers and the optimizer see the same objects). A parameter whose gradient is None
+(a model's layers and the optimizer see the same objects). (A step taken while a graph that
+has not been backpropagated yet still needs the old weights gives the parameter a new array
+instead, so that graph's gradient stays the gradient of what it computed.) A parameter whose gradient is None
 (no backward pass reached it) is skipped.
 
 The learning rate is a number or a schedule: a function of the step count k (0 for the first
@@ -13,6 +15,8 @@ step) giving the rate for that step, e.g. micrograd's ``lambda k: 1.0 - 0.9 * k 
 
 from __future__ import annotations
 
+import math
+from numbers import Real
 from typing import Any, Callable, Iterable, Union
 
 import numpy as np
@@ -30,11 +34,30 @@ def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]
     return lambda k: start + (end - start) * min(k, steps) / steps
 
 
+def _checked(optimizer: str, name: str, value: Any, low: float, high: float = math.inf,
+             low_included: bool = True) -> float:
+    """`value` as a float if it is a real number in [low, high) (or (low, high)), else a ValueError naming it."""
+    interval = f"{'[' if low_included else '('}{low:g}, {high:g})"
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise TypeError(f"{optimizer}: {name} must be a number in {interval}, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not (number >= low if low_included else number > low) or not number < high:
+        raise ValueError(f"{optimizer}: {name} must be a number in {interval}, got {value!r}")
+    return number
+
+
 class Optimizer:
-    """What SGD and Adam share: the parameters, the learning rate or schedule, the step count."""
+    """What SGD and Adam share: the parameters, the learning rate or schedule, the step count.
+
+    A parameter listed twice (e.g. a tied weight passed in two lists) is kept once, so it is stepped once.
+    Every hyperparameter is checked when the optimizer is made (a schedule's rates when they are used):
+    an error names the argument and the value."""
 
     def __init__(self, params: Iterable[Any], lr: LearningRate) -> None:
-        self.params = list(params)
+        unique: dict[int, Any] = {}
+        for p in params:
+            unique.setdefault(id(p), p)
+        self.params = list(unique.values())
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
         for i, p in enumerate(self.params):
@@ -44,8 +67,8 @@ class Optimizer:
             if not isinstance(p, (Tensor, Value)):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, "
                                 f"not a Tensor or a Value")
-        if not callable(lr) and not lr > 0:
-            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr!r}")
+        if not callable(lr):
+            _checked(type(self).__name__, "lr (the learning rate)", lr, 0.0, low_included=False)
         self.schedule = lr if callable(lr) else (lambda k: lr)
         self.steps_taken = 0
         self.state: list[dict] = [{} for _ in self.params]  # per parameter, e.g. its momentum
@@ -53,7 +76,8 @@ class Optimizer:
     @property
     def lr(self) -> float:
         """The learning rate the next `step()` will use."""
-        return float(self.schedule(self.steps_taken))
+        return _checked(type(self).__name__, f"the learning rate of step {self.steps_taken} (from the schedule)",
+                        self.schedule(self.steps_taken), 0.0, low_included=False)
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (they accumulate across backward passes)."""
@@ -65,7 +89,11 @@ class Optimizer:
         lr = self.lr
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
-                p.data -= self._update(p.data, p.grad, state, lr)
+                update = self._update(p.data, p.grad, state, lr)
+                if isinstance(p, Value) or p.data.flags.writeable:
+                    p.data -= update  # in place: the usual case, after backward()
+                else:  # a graph not yet backpropagated reads this array (see Tensor): leave it, use a new one
+                    p.data = p.data - update
         self.steps_taken += 1
 
     def _update(self, data: Any, grad: Any, state: dict, lr: float) -> Any:
@@ -84,9 +112,8 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Any], lr: LearningRate, momentum: float = 0.0,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got {momentum} and {weight_decay}")
-        self.momentum, self.weight_decay = momentum, weight_decay
+        self.momentum = _checked("SGD", "momentum", momentum, 0.0, 1.0)
+        self.weight_decay = _checked("SGD", "weight_decay", weight_decay, 0.0)
 
     def _update(self, data: Any, grad: Any, state: dict, lr: float) -> Any:
         g = grad + self.weight_decay * data if self.weight_decay else grad
@@ -109,9 +136,11 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: LearningRate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas}")
-        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
+        self.betas = tuple(_checked("Adam", f"betas[{i}]", b, 0.0, 1.0) for i, b in enumerate(betas))
+        self.eps = _checked("Adam", "eps", eps, 0.0, low_included=False)
+        self.weight_decay = _checked("Adam", "weight_decay", weight_decay, 0.0)
 
     def _update(self, data: Any, grad: Any, state: dict, lr: float) -> Any:
         b1, b2 = self.betas

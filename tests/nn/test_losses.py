@@ -226,7 +226,7 @@ def test_squared_errors_keep_float32_and_stay_finite_at_plus_minus_1000():
 
 
 def test_mse_of_empty_outputs_is_an_error_not_nan():
-    with pytest.raises(ValueError, match=r"mse_loss: the outputs are empty \(shape \(0, 3\)\)"):
+    with pytest.raises(ValueError, match=r"mse_loss: the batch is empty \(outputs of shape \(0, 3\)\)"):
         mse_loss(leaf(np.zeros((0, 3))), np.zeros((0, 3)))
 
 
