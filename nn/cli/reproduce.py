@@ -24,7 +24,7 @@ def add_command(commands: Any) -> None:
                         f"Seeds 000 and 003 take about a second and always run in full")
     variants = sorted({v for seed in SEEDS.values() for v in seed.variants})
     p.add_argument("--variant", choices=(*variants, "all"), default="all",
-                   help="seed001 only: which way to train it (default: all four)")
+                   help="for a seed with variants (seed001): which way to train it (default: all of them)")
     p.set_defaults(run=reproduce, subparser=p)
 
 
