@@ -25,13 +25,9 @@ and two methods:
 
 from __future__ import annotations
 
-import copy
-import types
 from contextlib import ContextDecorator, contextmanager
-from functools import lru_cache
-from operator import attrgetter
 from threading import get_ident
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 
 class _Recording:
@@ -283,34 +279,14 @@ class Node:
         return topological_order(self)
 
     def __reduce__(self) -> tuple:
-        """Pickling and `copy.deepcopy`: the whole graph as a flat list in topological order, each
-        reference to a parent replaced by its position in the list, so that a chain of any length is
-        copied without recursion (Python's default would recurse once per node and stop at ~1000).
-        Nodes shared within the graph stay shared in the copy. A grad that is itself a graph (after
-        ``backward(create_graph=True)``) is copied as its value."""
-        nodes = topological_order(self)
-        position = {id(node): _Position(i) for i, node in enumerate(nodes)}
-        records = []
-        state_of: dict = {}
-        for node in nodes:
-            kind = type(node)
-            if kind not in state_of:
-                state_of[kind] = _state_of(kind)
-            values = list(state_of[kind](node))
-            for i, value in enumerate(values):
-                if isinstance(value, Node):
-                    values[i] = value.data if i == 1 else position[id(value)]  # 1: `grad`
-                elif type(value) is tuple and value and isinstance(value[0], Node):
-                    values[i] = tuple([position[id(v)] for v in value])
-            records.append((kind, values))
-        return _rebuild_graph, (records,)
+        """Pickling: the graph flattened, so that a chain of any length is copied without recursion
+        (see `copying.py`)."""
+        from .copying import flatten
+        return flatten(self)
 
     def __deepcopy__(self, memo: dict) -> Any:
-        """The graph copied as `__reduce__` flattens it; numbers, text, functions and tuples of them
-        (the parents' positions) are kept as they are, arrays and anything else copied."""
-        _, (records,) = self.__reduce__()
-        return _rebuild_graph([(kind, [v if _immutable(v) else copy.deepcopy(v, memo) for v in values])
-                               for kind, values in records])
+        from .copying import deep_copy
+        return deep_copy(self, memo)
 
     # micrograd's names, so code written against micrograd keeps working.
     @property
@@ -325,42 +301,3 @@ class Node:
         """micrograd's name for the local chain-rule step: set `out.grad = 1.0`, then call
         `out._backward()`, then each parent's, in reverse topological order, as in the lecture."""
         self._chain_rule()
-
-
-class _Position(int):
-    """A reference to the node at this position of a flattened graph (see `Node.__reduce__`)."""
-
-
-_IMMUTABLE = {float, int, bool, str, type(None), _Position, types.FunctionType, types.BuiltinFunctionType}
-
-
-def _immutable(value: Any) -> bool:
-    """A number, text, a function, or a tuple of them (parents' positions, VJPs, a scope)."""
-    kind = type(value)
-    return kind in _IMMUTABLE or (kind is tuple and all(type(v) in _IMMUTABLE for v in value))
-
-
-def _rebuild_graph(records: list) -> Any:
-    """The graph `Node.__reduce__` flattened, rebuilt node by node (parents first); returns its root."""
-    nodes: list = []
-    for kind, values in records:
-        node = object.__new__(kind)
-        for name, value in zip(_slot_names(kind), values):
-            if type(value) is _Position:
-                value = nodes[value]
-            elif type(value) is tuple and value and type(value[0]) is _Position:
-                value = tuple([nodes[i] for i in value])
-            setattr(node, name, value)
-        nodes.append(node)
-    return nodes[-1]
-
-
-@lru_cache(maxsize=None)
-def _slot_names(kind: type) -> tuple[str, ...]:
-    """Every slot of a node class, `grad` second."""
-    names = [name for cls in reversed(kind.__mro__) for name in getattr(cls, "__slots__", ()) if name != "grad"]
-    return (names[0], "grad", *names[1:])
-
-
-def _state_of(kind: type) -> Callable[[Any], tuple]:
-    return attrgetter(*_slot_names(kind))
