@@ -202,7 +202,8 @@ def _weights_times_columns(w: Tensor, cols: Tensor, *bias: Tensor) -> Tensor:
 
         vjp_w(g) = sum_n g[n] @ cols[n]^T,   vjp_cols(g) = W^T @ g[n] for each n,   vjp_b(g) = g summed over n, l.
 
-    The same gradients as `w @ cols + b.reshape(-1, 1)` (a test checks it), computed faster: vjp_w as
+    The same gradients as `w @ cols + b.reshape(-1, 1)` would get (conv2d's tests check them against finite
+    differences and PyTorch, to second order), computed faster: vjp_w as
     (sum_n cols[n] @ g[n]^T)^T, which numpy's batched product runs about twice as fast on these shapes."""
     out = np.matmul(w.data, cols.data)
     if bias:
