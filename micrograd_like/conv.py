@@ -2,22 +2,26 @@
 
 Everything rests on one linear op and its adjoint:
 
-- `im2col(x)` copies every kH x kW window of every channel into one row: a matrix of shape
-  (N * oH * oW, C * kH * kW), one row per output position (rows ordered n, then i, then j; columns
-  ordered c, then the kernel's row, then its column; DeZero's and CS231n's layout). It is linear,
-  so its vector-Jacobian product is its adjoint:
-- `col2im(cols)` adds every row back onto the window it came from (a pixel in several windows
+- `im2col(x)` copies every kH x kW window of every channel into one column: for each image a matrix
+  of shape (C * kH * kW, oH * oW), one column per output position (columns ordered i, then j; rows
+  ordered c, then the kernel's row, then its column; PyTorch's `unfold` layout), so an array of shape
+  (N, C * kH * kW, oH * oW). It is linear, so its vector-Jacobian product is its adjoint:
+- `col2im(cols)` adds every column back onto the window it came from (a pixel in several windows
   receives the sum). The vjp of `col2im` is `im2col` and the vjp of `im2col` is `col2im`, so
   derivatives of every order work.
 
-Then a convolution is a matrix product, written with the engine's ops (`linear`, `reshape`,
-`transpose`), whose vjps give its gradients, and its higher derivatives, for free:
+Then a convolution is a matrix product per image, written with the engine's ops (`@`, `+`,
+`reshape`), whose vjps give its gradients, and its higher derivatives, for free:
 
     out[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[n, c, i*s + u, j*s + v]
-                    = (im2col(x) @ W.reshape(C_out, -1).T + b), rearranged to (N, C_out, oH, oW)
+                    = (W.reshape(C_out, -1) @ im2col(x) + b[:, None]), reshaped to (N, C_out, oH, oW)
 
-Pooling reuses `im2col` on each channel alone (one window a row): average pooling is the mean of
-each row; max pooling picks each row's first maximum, and its vjp routes g back to that element.
+In this layout the product's (N, C_out, oH*oW) is already the output's memory order, so the output
+and every gradient flowing back through it stay contiguous (no copies in the layers that follow).
+
+Pooling reuses the windows of `im2col` taken over the whole batch: for each channel the kH*kW
+entries of a window lie along one axis. Average pooling is their mean; max pooling picks each
+window's first maximum, and its vjp routes g back to that element (col2im of g times a 0/1 mask).
 
 Output size along an axis: o = (size + 2 * padding - kernel) // stride + 1 (PyTorch's).
 """
@@ -28,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, linear
+from .tensor import Tensor
 
 Pair = tuple[int, int]
 
@@ -65,42 +69,66 @@ def _output_size(where: str, shape: tuple, kernel: Pair, stride: Pair, padding: 
 # ---- im2col and col2im on arrays -----------------------------------------------------------------
 
 def _im2col_array(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, fill: float = 0.0) -> np.ndarray:
-    """The windows of x (N, C, H, W) as rows (N*oH*oW, C*kH*kW); padding filled with `fill`."""
+    """The windows of x (N, C, H, W) as columns (N, C*kH*kW, oH*oW); padding filled with `fill`."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     if ph or pw:
         x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    # a view (N, C, H', W', kH, kW) of every window, no copy; the reshape below is the one copy
+    # a view (N, C, oH, oW, kH, kW) of every window, no copy; the reshape below is the one copy (whose
+    # innermost loop runs along a row of the image: the fastest order to copy in)
     windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
     n, c, oh, ow = windows.shape[:4]
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
 
 
 def _col2im_array(cols: np.ndarray, shape: tuple, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
-    """The adjoint of `_im2col_array`: each row added back onto its window; an array of `shape` (N, C, H, W).
+    """The adjoint of `_im2col_array`: each column added back onto its window; an array of `shape` (N, C, H, W).
 
     One strided slice-add per kernel offset (u, v): the (u, v) entry of every window lands on
     x_pad[:, :, u + s*i, v + s*j], distinct pixels for distinct windows, so a slice `+=` is exact."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = shape
     oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
-    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    if (sh, sw) == (kh, kw):  # windows that tile the image without overlapping (pooling): a rearrangement
-        tiles = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 1, 4, 2, 5).reshape(n, c, oh * kh, ow * kw)
-        padded[:, :, :oh * kh, :ow * kw] = tiles
-        return padded[:, :, ph:ph + h, pw:pw + w] if ph or pw else padded
-    by_offset = cols.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)  # (kH, kW, N, C, oH, oW), a view
-    for u in range(kh):
-        for v in range(kw):
-            padded[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw] += by_offset[u, v]
+    by_offset = cols.reshape(n, c, kh, kw, oh, ow)  # a view
+    if (sh, sw) == (kh, kw) and (ph, pw) == (0, 0) and (oh * kh, ow * kw) == (h, w):
+        # windows that tile the image exactly (pooling): a rearrangement, one copy
+        return by_offset.transpose(0, 1, 4, 2, 5, 3).reshape(shape)
+    hp, wp = h + 2 * ph, w + 2 * pw
+    if (sh, sw) == (1, 1):
+        padded = _col2im_stride1(by_offset, hp, wp)
+    else:
+        padded = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+        for u in range(kh):
+            for v in range(kw):
+                padded[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw] += by_offset[:, :, u, v]
     return padded[:, :, ph:ph + h, pw:pw + w] if ph or pw else padded
+
+
+def _col2im_stride1(by_offset: np.ndarray, hp: int, wp: int) -> np.ndarray:
+    """`_col2im_array` for stride 1, as a padded image (N, C, hp, wp), by long contiguous adds.
+
+    With each channel flattened, entry (u, v) of window (i, j) lands at (u + i) * wp + (v + j). Give
+    every row of the windows' grid the image's width wp (zeros past oW): then the entries at one
+    offset (u, v) are one contiguous run of oH * wp numbers starting at u * wp + v, so each of the
+    kH * kW adds runs over long rows instead of rows of oW (twice as fast on LeNet's images).
+    One kernel row u at a time, so the widened copy stays small."""
+    n, c, kh, kw, oh, ow = by_offset.shape
+    flat = np.zeros((n, c, (hp + 1) * wp), dtype=by_offset.dtype)  # a row to spare: the zeros past oW spill over
+    widened = np.zeros((n, c, kw, oh, wp), dtype=by_offset.dtype)
+    runs = widened.reshape(n, c, kw, oh * wp)
+    for u in range(kh):
+        widened[..., :ow] = by_offset[:, :, u]
+        for v in range(kw):
+            flat[:, :, u * wp + v:u * wp + v + oh * wp] += runs[:, :, v]
+    return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
 
 
 # ---- im2col and col2im as ops --------------------------------------------------------------------
 
 def im2col(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0) -> Any:
-    """Every kH x kW window of x (N, C, H, W), zero-padded, as the rows of a (N*oH*oW, C*kH*kW) matrix.
+    """Every kH x kW window of x (N, C, H, W), zero-padded, as a column: shape (N, C*kH*kW, oH*oW),
+    PyTorch's `unfold` (rows ordered channel, kernel row, kernel column; columns by output position).
 
-    Linear in x, so   vjp(g) = col2im(g):   each row of g added back onto the window it came from.
+    Linear in x, so   vjp(g) = col2im(g):   each column of g added back onto the window it came from.
     Works on arrays too (then returns an array), so that a vjp can call it."""
     kernel = _pair("kernel_size", "im2col", kernel_size, 1)
     stride_, padding_ = _pair("stride", "im2col", stride, 1), _pair("padding", "im2col", padding, 0)
@@ -113,7 +141,7 @@ def im2col(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0) -> Any:
 
 
 def col2im(cols: Any, shape: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0) -> Any:
-    """The adjoint of `im2col`: rows (N*oH*oW, C*kH*kW) added back onto their windows of an image
+    """The adjoint of `im2col`: columns (N, C*kH*kW, oH*oW) added back onto their windows of an image
     batch of `shape` (N, C, H, W) (padding dropped). Linear, so   vjp(g) = im2col(g).
     Works on arrays too (then returns an array)."""
     kernel = _pair("kernel_size", "col2im", kernel_size, 1)
@@ -122,7 +150,7 @@ def col2im(cols: Any, shape: Any, kernel_size: Any, stride: Any = 1, padding: An
     if not isinstance(cols, Tensor):
         return _col2im_array(cols, shape, kernel, stride_, padding_)
     oh, ow = _output_size("col2im", shape, kernel, stride_, padding_)
-    expected = (shape[0] * oh * ow, shape[1] * kernel[0] * kernel[1])
+    expected = (shape[0], shape[1] * kernel[0] * kernel[1], oh * ow)
     if cols.shape != expected:
         raise ValueError(f"col2im: the columns of an image batch of shape {shape} with kernel {kernel}, stride "
                          f"{stride_}, padding {padding_} have shape {expected}, got {cols.shape}")
@@ -138,11 +166,12 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
         out[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[n, c, i*s + u, j*s + v]
 
     x of shape (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) or None; stride and
-    padding an int or a pair (zero padding). Composed of `im2col`, a matrix product and reshapes, so
+    padding an int or a pair (zero padding). Composed of `im2col`, a matrix product per image and
+    reshapes; with G = dL/dout as (N, C_out, oH*oW),
 
-        dL/dW = (dL/dout as rows)^T @ im2col(x)        (the correlation of the input with the delta)
-        dL/dx = col2im((dL/dout as rows) @ W_matrix)   (the full convolution of the delta with W flipped)
-        dL/db = dL/dout summed over n, i, j
+        dL/dW = sum_n G[n] @ im2col(x)[n]^T          (the correlation of the input with the delta)
+        dL/dx = col2im(W_matrix^T @ G)               (the full convolution of the delta with W flipped)
+        dL/db = G summed over n and the positions
 
     come from those ops' vjps."""
     x = x if isinstance(x, Tensor) else Tensor(x)
@@ -161,10 +190,28 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
         if bias.shape != (c_out,):
             raise ValueError(f"conv2d: bias must have shape ({c_out},) for a weight of shape {weight.shape}, "
                              f"got {bias.shape}")
-    cols = im2col(x, (kh, kw), stride_, padding_)  # (N*oH*oW, C_in*kH*kW)
-    w_matrix = weight.reshape(c_out, c_in * kh * kw).T  # (C_in*kH*kW, C_out)
-    rows = linear(cols, w_matrix, bias) if bias is not None else cols @ w_matrix  # (N*oH*oW, C_out)
-    return rows.reshape(x.shape[0], oh, ow, c_out).transpose(0, 3, 1, 2)
+    cols = im2col(x, (kh, kw), stride_, padding_)  # (N, C_in*kH*kW, oH*oW)
+    w_matrix = weight.reshape(c_out, c_in * kh * kw)
+    out = _weights_times_columns(w_matrix, cols) if bias is None else _weights_times_columns(w_matrix, cols, bias)
+    return out.reshape(x.shape[0], c_out, oh, ow)
+
+
+def _weights_times_columns(w: Tensor, cols: Tensor, *bias: Tensor) -> Tensor:
+    """W @ cols[n] (+ b[:, None]) for every image n, as one node (as `linear` is for dense layers):
+    w of shape (C_out, K), cols (N, K, L), b (C_out,); the result (N, C_out, L).
+
+        vjp_w(g) = sum_n g[n] @ cols[n]^T,   vjp_cols(g) = W^T @ g[n] for each n,   vjp_b(g) = g summed over n, l.
+
+    The same gradients as `w @ cols + b.reshape(-1, 1)` would get (conv2d's tests check them against finite
+    differences and PyTorch, to second order), computed faster: vjp_w as
+    (sum_n cols[n] @ g[n]^T)^T, which numpy's batched product runs about twice as fast on these shapes."""
+    out = np.matmul(w.data, cols.data)
+    if bias:
+        out += bias[0].data.reshape(-1, 1)  # in place: `out` is a new array
+    vjps = (lambda g, out, w, cols, *b: (cols @ g.transpose(0, 2, 1)).sum(axis=0).T,
+            lambda g, out, w, cols, *b: w.T @ g,
+            lambda g, out, w, cols, b: g.sum(axis=(0, 2)))
+    return Tensor._make(out, (w, cols) + bias, vjps[:2 + len(bias)], "conv")
 
 
 # ---- pooling ---------------------------------------------------------------------------------------
@@ -188,24 +235,56 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         out[n, c, i, j] = max_{u, v} x_pad[n, c, i*s + u, j*s + v]
 
     vjp(g) = g routed to the position of each window's maximum (the first one, in row-major order,
-    if several tie, as PyTorch), summed where windows overlap: col2im(one_hot(argmax) * g)."""
+    if several tie, as PyTorch), summed where windows overlap: col2im(first_max_mask * g)."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     kernel, stride_, padding_, oh, ow = _pool_arguments("max_pool2d", x, kernel_size, stride, padding)
     n, c, h, w = x.shape
-    channels = (n * c, 1, h, w)  # every channel pooled alone: one window a row
-    data = x.data
-    if padding_ != (0, 0):
-        data = np.pad(data, ((0, 0), (0, 0), (padding_[0],) * 2, (padding_[1],) * 2), constant_values=-np.inf)
-    # the windows of x as it lies in memory (a conv's output is a transposed view): one copy, no reshape first
-    windows = np.lib.stride_tricks.sliding_window_view(data, kernel, axis=(2, 3))[:, :, ::stride_[0], ::stride_[1]]
-    cols = windows.reshape(n * c * oh * ow, kernel[0] * kernel[1])
-    winner = cols.argmax(axis=1)
-    is_winner = np.arange(cols.shape[1]) == winner[:, None]  # a constant 0/1 factor, (rows, kH*kW)
-    out = cols[np.arange(len(cols)), winner].reshape(n, c, oh, ow)
+    if stride_ == kernel and padding_ == (0, 0) and (oh * kernel[0], ow * kernel[1]) == (h, w):
+        return _max_pool_tiles(x, kernel)
+    # (N*C, kH*kW, oH*oW): for each channel, a window's entries along axis 1
+    windows = _im2col_array(x.data, kernel, stride_, padding_, fill=-np.inf).reshape(n * c, -1, oh * ow)
+    out = windows.max(axis=1)
+    is_first_max = windows == out[:, None]  # a constant 0/1 factor, made one-hot below
+    # ties (after a ReLU, whole windows of zeros) go to the first maximum, as in PyTorch: clear every
+    # entry whose window already had a maximum at an earlier offset (a few passes over the offsets)
+    seen = is_first_max[:, 0].copy()
+    for offset in range(1, is_first_max.shape[1]):
+        later = is_first_max[:, offset]
+        later &= ~seen
+        seen |= later
 
     def vjp(g: Any, out: Any, x: Any) -> Any:
-        routed = g.reshape(-1, 1) * is_winner
-        return col2im(routed, channels, kernel, stride_, padding_).reshape(x.shape)
+        routed = (g.reshape(n * c, 1, oh * ow) * is_first_max).reshape(n, -1, oh * ow)
+        return col2im(routed, x.shape, kernel, stride_, padding_)
+
+    return Tensor._make(out.reshape(n, c, oh, ow), (x,), (vjp,), "max_pool2d")
+
+
+def _max_pool_tiles(x: Tensor, kernel: Pair) -> Tensor:
+    """`max_pool2d` for windows that tile the image exactly (stride = kernel, no padding, as LeNet's):
+    x is then a view of shape (N, C, oH, kH, oW, kW), and both the maximum and its vjp are elementwise
+    ops on that view, with no copy of the windows.
+
+        vjp(g) = g[n, c, i, j] * first_max[n, c, i, u, j, v], reshaped to x's shape."""
+    (kh, kw), (n, c, h, w) = kernel, x.shape
+    tiles = x.data.reshape(n, c, h // kh, kh, w // kw, kw)  # a view of the input (also of a non-contiguous one)
+    out = tiles[:, :, :, 0, :, 0].copy()
+    for u in range(kh):
+        for v in range(kw):
+            if u or v:
+                np.maximum(out, tiles[:, :, :, u, :, v], out=out)
+    is_first_max = tiles == out[:, :, :, None, :, None]  # a constant 0/1 factor, made one-hot below
+    # ties (after a ReLU, whole windows of zeros) go to the first maximum in row-major order, as in
+    # PyTorch: clear every entry whose window already had a maximum at an earlier offset
+    seen = np.zeros(out.shape, dtype=bool)
+    for u in range(kh):
+        for v in range(kw):
+            entry = is_first_max[:, :, :, u, :, v]
+            entry &= ~seen
+            seen |= entry
+
+    def vjp(g: Any, out: Any, x: Any) -> Any:
+        return (g.reshape(n, c, h // kh, 1, w // kw, 1) * is_first_max).reshape(n, c, h, w)
 
     return Tensor._make(out, (x,), (vjp,), "max_pool2d")
 
@@ -219,6 +298,6 @@ def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
     Composed of `im2col` and `mean`, so   vjp(g) = g / (kH kW) spread evenly over each window."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     kernel, stride_, padding_, oh, ow = _pool_arguments("avg_pool2d", x, kernel_size, stride, padding)
-    n, c, h, w = x.shape
-    cols = im2col(x.reshape(n * c, 1, h, w), kernel, stride_, padding_)
-    return cols.mean(axis=1).reshape(n, c, oh, ow)
+    n, c = x.shape[:2]
+    cols = im2col(x, kernel, stride_, padding_)  # (N, C*kH*kW, oH*oW)
+    return cols.reshape(n * c, -1, oh * ow).mean(axis=1).reshape(n, c, oh, ow)

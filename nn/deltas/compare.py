@@ -387,8 +387,8 @@ def cnn_problem(rng: np.random.Generator) -> dict[str, Any]:
 
 def cnn_autograd(problem: dict[str, Any], pool: str) -> dict[str, np.ndarray]:
     """The same CNN differentiated by our engine, composed from primitive ops: the convolution as
-    im2col(x) @ W_matrix^T + b (im2col is a rearrangement whose vjp is its adjoint, col2im), pooling as
-    im2col of each channel then max or mean over each row, the dense layer as x @ W + b, the loss as
+    W_matrix @ im2col(x) + b (im2col is a rearrangement whose vjp is its adjoint, col2im), pooling as
+    im2col then max or mean over each window's entries, the dense layer as x @ W + b, the loss as
     log_softmax and indexing. No fused op whose backward is a hand-written delta."""
     from micrograd_like import im2col  # (kept local: the rest of this module needs only Tensor)
 
@@ -397,12 +397,12 @@ def cnn_autograd(problem: dict[str, Any], pool: str) -> dict[str, np.ndarray]:
     dense_W, dense_b = Tensor(problem["dense_W"], requires_grad=True), Tensor(problem["dense_b"], requires_grad=True)
     n = x.shape[0]
     c_out, _, k, _ = conv_W.shape
-    rows = im2col(x, k, problem["stride"], problem["padding"]) @ conv_W.reshape(c_out, -1).T + conv_b
-    side = int(round(np.sqrt(rows.shape[0] // n)))
-    z1 = rows.reshape(n, side, side, c_out).transpose(0, 3, 1, 2)
+    columns = conv_W.reshape(c_out, -1) @ im2col(x, k, problem["stride"], problem["padding"]) + conv_b.reshape(-1, 1)
+    side = int(round(np.sqrt(columns.shape[2])))
+    z1 = columns.reshape(n, c_out, side, side)
     a1 = z1.relu()
-    windows = im2col(a1.reshape(n * c_out, 1, side, side), 2, 2)  # one 2x2 window a row
-    pooled = windows.max(axis=1) if pool == "max" else windows.mean(axis=1)
+    windows = im2col(a1, 2, 2).reshape(n, c_out, 4, -1)  # the 4 entries of each 2x2 window along axis 2
+    pooled = windows.max(axis=2) if pool == "max" else windows.mean(axis=2)
     logits = pooled.reshape(n, -1) @ dense_W + dense_b
     loss = -logits.log_softmax(axis=1)[np.arange(n), problem["y"]].mean()
     loss.backward()

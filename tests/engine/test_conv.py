@@ -118,6 +118,28 @@ def test_pooling_gradients_are_finite_differences(case):
         assert gradgradcheck(lambda x: pool(x, kernel, stride, padding) ** 2, leaves(x))
 
 
+@pytest.mark.parametrize("kernel", [(2, 2), (2, 3), (3, 2)])
+def test_max_pool_of_exact_tiles_agrees_with_the_general_path(kernel):
+    """Windows that tile the image (stride = kernel, no padding) take a faster path. One more column
+    sends the same windows down the general path (the extra column is in no window): the values, the
+    routing of ties to the first maximum, and the gradients must be the same."""
+    kh, kw = kernel
+    rng = np.random.default_rng(1)
+    x = np.round(rng.normal(size=(2, 3, 2 * kh, 3 * kw + 1)), 1)
+    x[0, 0, :kh, :kw] = 0.0  # a window of ties, as after a ReLU
+    tiles, general = Tensor(x[..., :-1].copy(), requires_grad=True), Tensor(x, requires_grad=True)
+    out_tiles, out_general = max_pool2d(tiles, kernel), max_pool2d(general, kernel)
+    np.testing.assert_array_equal(out_tiles.data, out_general.data)
+    g = rng.normal(size=out_tiles.shape)
+    out_tiles.backward(g)
+    out_general.backward(g)
+    np.testing.assert_array_equal(tiles.grad, general.grad[..., :-1])
+    assert np.count_nonzero(tiles.grad[0, 0, :kh, :kw]) == 1 and tiles.grad[0, 0, 0, 0] == g[0, 0, 0, 0]
+    smooth = leaves(rng.normal(size=(1, 2, 2 * kh, 2 * kw)))
+    assert gradcheck(lambda x: max_pool2d(x, kernel), smooth)
+    assert gradgradcheck(lambda x: max_pool2d(x, kernel) ** 2, smooth)
+
+
 def test_max_pool_value_is_each_windows_maximum_and_padding_is_never_picked():
     x = -np.arange(16.0).reshape(1, 1, 4, 4) - 1  # all negative: a zero padding would win, -inf does not
     out = max_pool2d(Tensor(x), 3, stride=2, padding=1)
@@ -277,6 +299,18 @@ def test_pooling_matches_pytorch(case):
         out.backward(g)
         expected.backward(torch.tensor(g))
         np.testing.assert_allclose(xt.grad, tt.grad.numpy(), atol=1e-13)
+
+
+def test_max_pool_of_exact_tiles_with_ties_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.maximum(np.round(np.random.default_rng(2).normal(size=(2, 3, 6, 8)), 1), 0.0)  # many tied zeros
+    xt, tt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = max_pool2d(xt, 2), torch.nn.functional.max_pool2d(tt, 2)
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    g = np.random.default_rng(0).normal(size=out.shape)
+    out.backward(g)
+    expected.backward(torch.tensor(g))
+    np.testing.assert_array_equal(xt.grad, tt.grad.numpy())
 
 
 def test_new_tensor_ops_match_pytorch():
