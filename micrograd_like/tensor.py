@@ -136,12 +136,18 @@ class Tensor(Node):
             for parent in parents:
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
-                    out.saved = tuple([p.data for p in parents])  # (see the class docstring)
-                    for p in parents:  # guard the parameters' arrays (see `_thaw`)
-                        if not p.parents and p.requires_grad and p.frozen is not p.data:
+                    # the parents' arrays as this forward pass used them (see the class docstring);
+                    # one and two parents spelled out: cheaper than a comprehension
+                    n = len(parents)
+                    out.saved = ((parents[0].data,) if n == 1 else (parents[0].data, parents[1].data) if n == 2
+                                 else tuple([p.data for p in parents]))
+                    for p in parents:  # guard the parameters' arrays: read-only until backward (see `_thaw`)
+                        if p.frozen is None and not p.parents and p.requires_grad:
                             array = p.data
-                            if array.flags.writeable:
-                                array.setflags(False)  # (positional: several times cheaper than flags.writeable)
+                            # (an array that is read-only already stays as it is; a view is not guarded,
+                            # so that the thawing never fails: see `_thaw`)
+                            if array.base is None and array.flags.writeable:
+                                array.setflags(False)  # (positional: cheaper than flags.writeable = False)
                                 p.frozen = array
                     return out
         out.parents = out.vjps = out.saved = ()
@@ -165,12 +171,17 @@ class Tensor(Node):
         out, inputs = self.data, self.saved
         for parent, vjp in zip(parents, self.vjps):
             if parent.requires_grad:
-                if parent.frozen is not None:  # a guarded leaf: nothing later in this pass changes its array
-                    _thaw(parent)
+                frozen = parent.frozen
+                if frozen is not None:  # a guarded leaf, past which nothing in this pass reads: `_thaw`
+                    parent.frozen = None
+                    frozen.setflags(True)
                 parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
 
     def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
         seed: Any
+        if grad is None and self.grad is None and not create_graph and self.data.size == 1:  # the usual case
+            self.grad = np.array(1, self.data.dtype) if self.data.ndim == 0 else np.ones_like(self.data)
+            return
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(f"backward: the output has shape {self.shape}; only a single number can be "
@@ -751,10 +762,7 @@ class _FunctionResult(Tensor):
             raise RuntimeError(f"{cls.__name__}.backward works on arrays only, so backward(create_graph=True) "
                                f"cannot differentiate it again. Write it with ctx.inputs / ctx.output and ops "
                                f"that work on Tensors too, and set differentiable_backward = True")
-        for parent in parents:
-            if parent.frozen is not None:
-                _thaw(parent)
-        ctx.inputs, ctx.output = (parents, self) if create_graph else (list(self.saved), self.data)
+        ctx.inputs, ctx.output = (parents, self) if create_graph else (self.saved, self.data)
         try:
             grads = cls.backward(ctx, grad)
         finally:
@@ -764,6 +772,8 @@ class _FunctionResult(Tensor):
             raise ValueError(f"{cls.__name__}.backward returned {len(grads)} gradients "
                              f"for {len(parents)} tensor inputs")
         for i, (parent, g, prepared) in enumerate(zip(parents, grads, ctx.needs_input_grad)):
+            if parent.frozen is not None:
+                _thaw(parent)
             if not parent.requires_grad:
                 continue
             if not prepared:
@@ -797,12 +807,10 @@ class _Context:
 # the chain-rule step that passes the parameter makes it writable again.
 
 def _thaw(leaf: Tensor) -> None:
-    """Writable again, once a backward pass has gone past the leaf."""
+    """Writable again, once a backward pass has gone past the leaf (`Tensor._chain_rule` does the same
+    inline). Only arrays that own their memory are frozen, so making one writable again never fails."""
     array, leaf.frozen = leaf.frozen, None
-    try:
-        array.setflags(True)  # type: ignore[union-attr, call-arg]  # (numpy's stubs: keyword only)
-    except ValueError:  # a view whose base is read-only now (frozen for another graph): stays read-only
-        pass
+    array.setflags(True)  # type: ignore[union-attr, call-arg]  # (numpy's stubs: keyword only)
 
 
 # ---- accumulating gradients ---------------------------------------------------------------
@@ -940,7 +948,7 @@ def _sigmoid_vjp(g: Any, out: Any, x: Any) -> Any:
 
 
 def _relu_vjp(g: Any, out: Any, x: Any) -> Any:
-    return g * np.sign(_data(out))  # a constant 0/1 factor, also under create_graph
+    return g * np.sign(out if type(out) is np.ndarray else out.data)  # a constant 0/1 factor, also under create_graph
 
 
 def _softplus_vjp(g: Any, out: Any, x: Any) -> Any:
