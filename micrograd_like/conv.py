@@ -265,26 +265,37 @@ def _max_pool_tiles(x: Tensor, kernel: Pair) -> Tensor:
     x is then a view of shape (N, C, oH, kH, oW, kW), and both the maximum and its vjp are elementwise
     ops on that view, with no copy of the windows.
 
-        vjp(g) = g[n, c, i, j] * first_max[n, c, i, u, j, v], reshaped to x's shape."""
+        vjp(g) = g[n, c, i, j] * first_max[n, c, i, u, j, v], reshaped to x's shape.
+
+    Every pass runs along whole image rows (numpy's inner loop is then W long, not kW): the maximum
+    first over a window's kH rows, then over its kW columns; the mask compares x with the maximum
+    repeated kW times along each row."""
     (kh, kw), (n, c, h, w) = kernel, x.shape
-    tiles = x.data.reshape(n, c, h // kh, kh, w // kw, kw)  # a view of the input (also of a non-contiguous one)
-    out = tiles[:, :, :, 0, :, 0].copy()
-    for u in range(kh):
-        for v in range(kw):
-            if u or v:
-                np.maximum(out, tiles[:, :, :, u, :, v], out=out)
-    is_first_max = tiles == out[:, :, :, None, :, None]  # a constant 0/1 factor, made one-hot below
+    oh, ow = h // kh, w // kw
+    rows = x.data.reshape(n, c, oh, kh, w)  # a view of the input (also of a non-contiguous one)
+    row_max = rows[:, :, :, 0].copy()  # (N, C, oH, W): each window column's maximum
+    for u in range(1, kh):
+        np.maximum(row_max, rows[:, :, :, u], out=row_max)
+    pairs = row_max.reshape(n, c, oh, ow, kw)
+    out = pairs[..., 0].copy()
+    for v in range(1, kw):
+        np.maximum(out, pairs[..., v], out=out)
+    is_first_max = (rows == np.repeat(out, kw, axis=-1)[:, :, :, None]).reshape(n, c, oh, kh, ow, kw)
     # ties (after a ReLU, whole windows of zeros) go to the first maximum in row-major order, as in
     # PyTorch: clear every entry whose window already had a maximum at an earlier offset
-    seen = np.zeros(out.shape, dtype=bool)
-    for u in range(kh):
-        for v in range(kw):
-            entry = is_first_max[:, :, :, u, :, v]
-            entry &= ~seen
-            seen |= entry
+    # (for booleans, `entry > seen` is `entry and not seen`)
+    offsets = [(u, v) for u in range(kh) for v in range(kw)]
+    seen = is_first_max[:, :, :, 0, :, 0].copy()
+    for u, v in offsets[1:]:
+        entry = is_first_max[:, :, :, u, :, v]
+        np.greater(entry, seen, out=entry)
+        if (u, v) != offsets[-1]:
+            np.logical_or(seen, entry, out=seen)
 
     def vjp(g: Any, out: Any, x: Any) -> Any:
-        return (g.reshape(n, c, h // kh, 1, w // kw, 1) * is_first_max).reshape(n, c, h, w)
+        if isinstance(g, np.ndarray):  # the same product, g first repeated along rows (a faster loop)
+            return (np.repeat(g, kw, axis=-1).reshape(n, c, oh, 1, ow, kw) * is_first_max).reshape(n, c, h, w)
+        return (g.reshape(n, c, oh, 1, ow, 1) * is_first_max).reshape(n, c, h, w)
 
     return Tensor._make(out, (x,), (vjp,), "max_pool2d")
 
