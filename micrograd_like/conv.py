@@ -220,7 +220,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
         return (columns @ g.reshape(n, c_out, oh * ow).transpose(0, 2, 1)).sum(axis=0).T.reshape(w.shape)
 
     def vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
-        return g.sum(axis=(0, 2, 3))
+        return g.reshape(n, c_out, oh * ow).sum(axis=0).sum(axis=1)  # (faster than one sum over axes 0, 2, 3)
 
     return Tensor._make(out.reshape(n, c_out, oh, ow), (x, weight) + biases, (vjp_x, vjp_w, vjp_b)[:2 + len(biases)],
                         "conv")
@@ -305,12 +305,14 @@ def _max_pool_tiles(x: Tensor, kernel: Pair) -> Tensor:
 
         vjp(g) = g[n, c, i, j] * first_max[n, c, i, u, j, v], reshaped to x's shape.
 
-    Every pass runs along whole image rows (numpy's inner loop is then W long, not kW): the maximum
-    first over a window's kH rows, then over its kW columns; the mask compares x with the maximum
-    repeated kW times along each row."""
+    The maximum is taken first over a window's kH rows (passes along whole image rows, W long, not
+    kW), then over its kW columns; the mask is built one offset (u, v) at a time on arrays of the
+    output's shape, each window's first maximum being where x equals the maximum and no earlier
+    offset did."""
     (kh, kw), (n, c, h, w) = kernel, x.shape
     oh, ow = h // kh, w // kw
-    rows = x.data.reshape(n, c, oh, kh, w)  # a view of the input (also of a non-contiguous one)
+    tiles = x.data.reshape(n, c, oh, kh, ow, kw)  # a view of the input (also of a non-contiguous one)
+    rows = tiles.reshape(n, c, oh, kh, w)
     row_max = rows[:, :, :, 0].copy()  # (N, C, oH, W): each window column's maximum
     for u in range(1, kh):
         np.maximum(row_max, rows[:, :, :, u], out=row_max)
@@ -318,17 +320,15 @@ def _max_pool_tiles(x: Tensor, kernel: Pair) -> Tensor:
     out = pairs[..., 0].copy()
     for v in range(1, kw):
         np.maximum(out, pairs[..., v], out=out)
-    is_first_max = (rows == _repeat_last_axis(out, kw)[:, :, :, None]).reshape(n, c, oh, kh, ow, kw)
     # ties (after a ReLU, whole windows of zeros) go to the first maximum in row-major order, as in
-    # PyTorch: clear every entry whose window already had a maximum at an earlier offset
-    # (for booleans, `entry > seen` is `entry and not seen`)
-    offsets = [(u, v) for u in range(kh) for v in range(kw)]
-    seen = is_first_max[:, :, :, 0, :, 0].copy()
-    for u, v in offsets[1:]:
-        entry = is_first_max[:, :, :, u, :, v]
-        np.greater(entry, seen, out=entry)
-        if (u, v) != offsets[-1]:
-            np.logical_or(seen, entry, out=seen)
+    # PyTorch (for booleans, `is_max > seen` is `is_max and not seen`)
+    is_first_max = np.empty(tiles.shape, dtype=bool)  # a constant 0/1 factor
+    is_max, seen = np.empty(out.shape, dtype=bool), np.zeros(out.shape, dtype=bool)
+    for u in range(kh):
+        for v in range(kw):
+            np.equal(tiles[:, :, :, u, :, v], out, out=is_max)
+            np.greater(is_max, seen, out=is_first_max[:, :, :, u, :, v])
+            seen |= is_max
 
     def vjp(g: Any, out: Any, x: Any) -> Any:
         if isinstance(g, np.ndarray):  # the same product, g first repeated along rows (a faster loop)
