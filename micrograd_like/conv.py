@@ -10,8 +10,8 @@ Everything rests on one linear op and its adjoint:
   receives the sum). The vjp of `col2im` is `im2col` and the vjp of `im2col` is `col2im`, so
   derivatives of every order work.
 
-Then a convolution is a matrix product per image, written with the engine's ops (`@`, `+`,
-`reshape`), whose vjps give its gradients, and its higher derivatives, for free:
+Then a convolution is a matrix product per image, one node whose vjps are written with the
+engine's ops (`im2col`, `col2im`, `@`), so its higher derivatives come for free:
 
     out[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[n, c, i*s + u, j*s + v]
                     = (W.reshape(C_out, -1) @ im2col(x) + b[:, None]), reshaped to (N, C_out, oH, oW)
