@@ -948,7 +948,10 @@ def _sigmoid_vjp(g: Any, out: Any, x: Any) -> Any:
 
 
 def _relu_vjp(g: Any, out: Any, x: Any) -> Any:
-    return g * np.sign(out if type(out) is np.ndarray else out.data)  # a constant 0/1 factor, also under create_graph
+    positive = out if type(out) is np.ndarray else out.data  # a constant 0/1 factor, also under create_graph
+    if positive.size > 4096 and type(g) is np.ndarray:
+        return g * (positive > 0)  # on large arrays a boolean mask is faster than sign (on small ones slower)
+    return g * np.sign(positive)
 
 
 def _softplus_vjp(g: Any, out: Any, x: Any) -> Any:

@@ -23,6 +23,7 @@ from micrograd_like import (
     maximum,
     minimum,
 )
+from micrograd_like.conv import _conv_input_grad_stride1
 
 
 def leaves(*arrays):
@@ -347,3 +348,17 @@ def test_power_at_zero_matches_pytorch():
     (theirs[0] ** theirs[1]).sum().backward()
     for mine, reference in zip(ours, theirs):
         np.testing.assert_array_equal(mine.grad, reference.grad.numpy())
+
+
+@pytest.mark.parametrize("n, c_in, c_out, kh, kw, padding, size", [
+    (2, 3, 2, 3, 3, (0, 0), (6, 7)), (1, 2, 4, 2, 3, (1, 2), (4, 5)), (3, 1, 1, 1, 1, (0, 0), (3, 3)),
+    (2, 6, 16, 5, 5, (0, 0), (14, 14)), (1, 1, 3, 5, 5, (2, 2), (6, 6))])
+def test_stride_1_input_gradient_without_columns_is_col2im_of_the_columns_gradient(n, c_in, c_out, kh, kw,
+                                                                                   padding, size):
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(c_out, c_in, kh, kw))
+    shape = (n, c_in) + size
+    oh, ow = size[0] + 2 * padding[0] - kh + 1, size[1] + 2 * padding[1] - kw + 1
+    g = rng.normal(size=(n, c_out, oh, ow))
+    expected = col2im(w.reshape(c_out, -1).T @ g.reshape(n, c_out, -1), shape, (kh, kw), 1, padding)
+    np.testing.assert_allclose(_conv_input_grad_stride1(g, w, padding), expected, atol=1e-12)
