@@ -11,8 +11,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from headless_chromium import console_errors, start_chromium  # noqa: E402
 
-from micrograd_like import Value, dot_available  # noqa: E402
+from micrograd_like import dot_available  # noqa: E402
 from micrograd_like.page import backward_page, training_page  # noqa: E402
+from tests.engine.test_frames import expression  # noqa: E402
 
 HIGHLIGHTED = """
 const nodes = document.querySelectorAll("#picture svg g.node");
@@ -41,13 +42,7 @@ def notebook_one_page(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("Graphviz's dot is missing in CI")
         pytest.skip("Graphviz's `dot` program is not installed")
-    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
+    L = expression()
     path = tmp_path_factory.mktemp("page") / "backward.html"
     backward_page(L, path, title="L = (a*b + c) * f")
     return path
