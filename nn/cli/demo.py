@@ -29,8 +29,8 @@ from .files import PLOT_EXTRA_HINT, check_output_folder, plot_losses, write_grap
 
 
 def add_command(commands: Any) -> None:
-    p = commands.add_parser("demo", help="a tour: backward, gradcheck, graphs, training AND, XOR and the digits, "
-                                         "and the hand-derived deltas checked against autograd",
+    p = commands.add_parser("demo", help="a tour: backward, gradcheck, graphs, training AND, XOR, the digits and "
+                                         "a small CNN on MNIST, and the hand-derived deltas checked against autograd",
                             description="A tour on embedded data, written to one folder (--out): an expression and a "
                                         "neuron backpropagated and gradchecked, AND, XOR and the digits trained with "
                                         "their gradients checked against the hand-derived delta rule, the seed "
