@@ -44,9 +44,10 @@ def add_command(commands: Any) -> None:
     p = commands.add_parser("train", help="train a dense network (or a CNN: --conv) on a named data set, report "
                                           "training and held-out accuracy",
                             description="Train a dense network (or, with --conv, a convolutional one) on an "
-                                        "embedded data set and print its metrics. For data sets with at least 20 samples a stratified test split is held out "
-                                        "(--test-fraction) and reported beside the training accuracy. Every output "
-                                        "path is checked before training; Ctrl-C stops with one line (exit 130).")
+                                        "embedded data set and print its metrics. For data sets with at least 20 "
+                                        "samples a stratified test split is held out (--test-fraction) and reported "
+                                        "beside the training accuracy. Every output path is checked before training; "
+                                        "Ctrl-C stops with one line (exit 130).")
     p.add_argument("dataset", choices=datasets.NAMES, help="the data set")
     p.add_argument("--sizes", type=int_list, metavar="N,N,...",
                    help="layer sizes, inputs first (default: inputs,8,outputs)")
