@@ -25,7 +25,7 @@ and two methods:
 
 from __future__ import annotations
 
-from contextlib import ContextDecorator, contextmanager
+from contextlib import ContextDecorator, contextmanager, nullcontext
 from threading import get_ident
 from typing import Any, Iterator, Sequence
 
@@ -165,7 +165,7 @@ def backward_steps(root: Any, grad: Any = None, create_graph: bool = False) -> I
     (adding to a leaf's earlier grad is recorded too).
     """
     order = _start_pass(root, grad, create_graph, leaves=True)
-    with _enable_grad() if create_graph else _NOTHING:
+    with _enable_grad() if create_graph else nullcontext():
         for node in reversed(order):
             node._chain_rule(create_graph)
             yield node
@@ -195,15 +195,6 @@ def _start_pass(root: Any, grad: Any, create_graph: bool, leaves: bool) -> list:
     return order
 
 
-class _Nothing:
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc_info: object) -> None:
-        pass
-
-
-_NOTHING = _Nothing()
 
 
 def grad(output: Any, inputs: Any, grad: Any = None, create_graph: bool = False) -> tuple:

@@ -969,11 +969,6 @@ def _ones(n: int, dtype: np.dtype) -> Array:
     return ones
 
 
-def _data(a: Any) -> Array:
-    """The array of a Tensor, or the array itself: for constant factors (masks) in a VJP."""
-    return a.data if isinstance(a, Tensor) else a
-
-
 def _exp(a: Any) -> Any:
     return a.exp() if isinstance(a, Tensor) else np.exp(a)
 
