@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _read_by_product
 
 Pair = tuple[int, int]
 
@@ -223,7 +223,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
         return g.reshape(n, c_out, oh * ow).sum(axis=0).sum(axis=1)  # (faster than one sum over axes 0, 2, 3)
 
     return Tensor._make(out.reshape(n, c_out, oh, ow), (x, weight) + biases, (vjp_x, vjp_w, vjp_b)[:2 + len(biases)],
-                        "conv")
+                        "conv", _read_by_product(x, weight))
 
 
 def _conv_input_grad_stride1(g: np.ndarray, w: np.ndarray, padding: Pair) -> np.ndarray:
@@ -295,7 +295,7 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         routed = (g.reshape(n * c, 1, oh * ow) * is_first_max).reshape(n, -1, oh * ow)
         return col2im(routed, x.shape, kernel, stride_, padding_)
 
-    return Tensor._make(out.reshape(n, c, oh, ow), (x,), (vjp,), "max_pool2d")
+    return Tensor._make(out.reshape(n, c, oh, ow), (x,), (vjp,), "max_pool2d", reads=())  # (masks, made now)
 
 
 def _max_pool_tiles(x: Tensor, kernel: Pair) -> Tensor:
@@ -335,7 +335,7 @@ def _max_pool_tiles(x: Tensor, kernel: Pair) -> Tensor:
             return (_repeat_last_axis(g, kw).reshape(n, c, oh, 1, ow, kw) * is_first_max).reshape(n, c, h, w)
         return (g.reshape(n, c, oh, 1, ow, 1) * is_first_max).reshape(n, c, h, w)
 
-    return Tensor._make(out, (x,), (vjp,), "max_pool2d")
+    return Tensor._make(out, (x,), (vjp,), "max_pool2d", reads=())  # (masks, made now)
 
 
 def _repeat_last_axis(a: np.ndarray, times: int) -> np.ndarray:

@@ -124,28 +124,24 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
     order: list = []
     visited: set = set()
     stack: list = [root]
-    emit = _EMIT
+    push, pop, emit = stack.append, stack.pop, _EMIT  # (bound once: this loop runs once per node)
     while stack:
-        node = stack.pop()
-        if node is emit:
-            # Every parent of the node below this marker has been emitted by now.
-            order.append(stack.pop())
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        parents = node.parents
-        if not parents:
-            if leaves:
+        node = pop()
+        if node is emit:  # every parent of the node below this marker has been emitted by now
+            order.append(pop())
+        elif node not in visited:
+            visited.add(node)
+            parents = node.parents
+            if parents:
+                if clear_interior_grads:
+                    node.grad = node.NO_GRAD
+                push(node)
+                push(emit)
+                for parent in parents:
+                    if parent not in visited and (leaves or parent.parents):  # (a backward pass skips leaves)
+                        push(parent)
+            elif leaves:
                 order.append(node)
-            continue
-        if clear_interior_grads:
-            node.grad = node.NO_GRAD
-        stack.append(node)
-        stack.append(emit)
-        for parent in parents:
-            if parent not in visited:
-                stack.append(parent)
     return order
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from numbers import Real
-from typing import Any, Callable, Sequence, cast
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -83,21 +83,25 @@ class Tensor(Node):
 
     `data` is the numpy array, `grad` is d(root)/d(self) (an array of `data`'s shape, or None
     until a backward pass reaches it; a Tensor after `backward(create_graph=True)`), `parents`
-    the Tensors it was computed from, `vjps` one vector-Jacobian product per parent, `op` the
-    operation's name, `label` a name for drawing. Only Tensors with `requires_grad` (and what is
-    computed from them) record a graph.
+    the Tensors it was computed from, `vjps` one vector-Jacobian product per parent (in a
+    `Function`'s node, its joint backward), `op` the operation's name, `label` a name for drawing.
+    Only Tensors with `requires_grad` (and what is computed from them) record a graph.
 
     Changing `data` between a forward pass and its backward pass. The VJPs read the parents'
     arrays at backward time, so a change would silently give the gradient of other numbers. So:
     - `saved` holds the parents' arrays as the forward pass used them: assigning a new array
       (``t.data = other``, or ``t.data = t.data - step``) changes nothing in a graph already built;
     - the array of a leaf with ``requires_grad`` (a parameter: what users and optimizers change)
-      is made read-only while a graph records it (`frozen`), so that writing into it,
-      ``t.data[0] = 5`` or ``t.data += 1``, raises numpy's "assignment destination is read-only" /
-      "output array is read-only" instead. The backward pass makes it writable again as it passes
-      the leaf, so an optimizer's in-place update after ``backward()`` works as always. To change
-      such a leaf before its graph's backward pass (or after a forward pass never backpropagated),
-      assign a new array (``t.data = t.data + 1``) or use a copy.
+      whose values the backward pass will read is made read-only while a graph records it
+      (`frozen`), so that writing into it, ``t.data[0] = 5`` or ``t.data += 1``, raises numpy's
+      "assignment destination is read-only" / "output array is read-only" instead. The backward
+      pass makes it writable again as it passes the leaf, so an optimizer's in-place update after
+      ``backward()`` works as always. To change such a leaf before its graph's backward pass (or
+      after a forward pass never backpropagated), assign a new array (``t.data = t.data + 1``) or
+      use a copy. A leaf the backward pass does not read stays writable, since a change to it
+      cannot change any gradient: a bias, or a first layer's weight (x W reads W only for x's
+      gradient, and a batch of data needs none); each op declares what its backward reads
+      (`_make`'s `reads`).
       Not guarded, because each guard costs two numpy flag changes per array per step: constant
       inputs (``requires_grad`` False, such as a batch of data) and interior nodes' arrays; write
       into those only between steps.
@@ -123,9 +127,13 @@ class Tensor(Node):
         self.frozen: Array | None = None
 
     @staticmethod
-    def _make(data: Array, parents: tuple, vjps: tuple, op: str, kind: type | None = None) -> Tensor:
-        """The result of an op: it records its parents only if one of them needs a gradient."""
-        out: Tensor = object.__new__(kind or Tensor)
+    def _make(data: Array, parents: tuple, vjps: Any, op: str, reads: tuple | None = None) -> Tensor:
+        """The result of an op: it records its parents only if one of them needs a gradient. `vjps`: one
+        VJP per parent, or a Function's `_JointBackward`. `reads`: the inputs whose values (not only
+        shapes) the backward pass will read, which are guarded against in-place changes until then;
+        None for all of them. (An op whose result may be a view of an input leaves it None: later
+        ops read the input through the view.)"""
+        out: Tensor = object.__new__(Tensor)
         out.data = data
         out.grad = None
         out.op = op
@@ -137,11 +145,13 @@ class Tensor(Node):
                 if parent.requires_grad:
                     out.parents, out.vjps, out.requires_grad = parents, vjps, True
                     # the parents' arrays as this forward pass used them (see the class docstring);
-                    # one and two parents spelled out: cheaper than a comprehension
+                    # one to three parents spelled out: cheaper than a comprehension
                     n = len(parents)
                     out.saved = ((parents[0].data,) if n == 1 else (parents[0].data, parents[1].data) if n == 2
+                                 else (parents[0].data, parents[1].data, parents[2].data) if n == 3
                                  else tuple([p.data for p in parents]))
-                    for p in parents:  # guard the parameters' arrays: read-only until backward (see `_thaw`)
+                    # guard the parameters whose arrays the backward pass reads: read-only until then (`_thaw`)
+                    for p in parents if reads is None else reads:
                         if p.frozen is None and not p.parents and p.requires_grad:
                             array = p.data
                             # (an array that is read-only already stays as it is; a view is not guarded,
@@ -160,22 +170,41 @@ class Tensor(Node):
         grad = self.grad
         if grad is None:  # nothing flowed here (e.g. a branch that does not reach the root)
             return
-        parents = self.parents
+        parents, vjps = self.parents, self.vjps
+        if type(vjps) is _JointBackward:  # a Function's node
+            return vjps.chain_rule(self, grad, create_graph)
         if create_graph:
-            for parent, vjp in zip(parents, self.vjps):
+            for parent, vjp in zip(parents, vjps):
                 if parent.requires_grad:
                     _add_recorded_grad(parent, vjp(grad, self, *parents))
                     if parent.frozen is not None:
                         _thaw(parent)
             return
         out, inputs = self.data, self.saved
-        for parent, vjp in zip(parents, self.vjps):
+        n = len(inputs)
+        for parent, vjp in zip(parents, vjps):
             if parent.requires_grad:
                 frozen = parent.frozen
                 if frozen is not None:  # a guarded leaf, past which nothing in this pass reads: `_thaw`
                     parent.frozen = None
                     frozen.setflags(True)
-                parent.grad = _accumulate_grad(parent, vjp(grad, out, *inputs), grad)
+                # (one to three inputs passed one by one: a call with *inputs costs more than many a VJP's work)
+                g = (vjp(grad, out, inputs[0]) if n == 1 else vjp(grad, out, inputs[0], inputs[1]) if n == 2
+                     else vjp(grad, out, inputs[0], inputs[1], inputs[2]) if n == 3 else vjp(grad, out, *inputs))
+                dtype = parent.data.dtype
+                if g.dtype is not dtype and g.dtype != dtype:  # (identity first: cheaper, and numpy shares dtypes)
+                    g = g.astype(dtype)
+                # parent.grad += g, never in place (a sum is a new array). So interior nodes may share one
+                # array (x + y hands both its incoming grad; a view of it is fine too), but a leaf's grad is
+                # its own array, since users and optimizers change it in place: it gets a copy when the VJP
+                # returned the incoming grad itself or a view (reshape, broadcast_to, a slice).
+                current = parent.grad
+                if current is not None:
+                    parent.grad = current + g
+                elif parent.parents or (g is not grad and g.base is None):
+                    parent.grad = g
+                else:
+                    parent.grad = g.copy()
 
     def _seed_grad(self, grad: Any = None, create_graph: bool = False) -> None:
         seed: Any
@@ -291,19 +320,19 @@ class Tensor(Node):
         """x + y.   vjp_x(g) = g,  vjp_y(g) = g   (each summed back to its input's shape)."""
         other = self._coerce(other)
         return Tensor._make(_broadcasting("add", np.add, self.data, other.data), (self, other),
-                            (_add_vjp_x, _add_vjp_y), "+")
+                            (_add_vjp_x, _add_vjp_y), "+", reads=())
 
     def __sub__(self, other: Any) -> Tensor:
         """x - y.   vjp_x(g) = g,  vjp_y(g) = -g."""
         other = self._coerce(other)
         return Tensor._make(_broadcasting("subtract", np.subtract, self.data, other.data), (self, other),
-                            (_add_vjp_x, _sub_vjp_y), "-")
+                            (_add_vjp_x, _sub_vjp_y), "-", reads=())
 
     def __mul__(self, other: Any) -> Tensor:
         """x * y.   vjp_x(g) = g * y,  vjp_y(g) = g * x."""
         other = self._coerce(other)
         return Tensor._make(_broadcasting("multiply", np.multiply, self.data, other.data), (self, other),
-                            (_mul_vjp_x, _mul_vjp_y), "*")
+                            (_mul_vjp_x, _mul_vjp_y), "*", _read_by_product(self, other))
 
     def __truediv__(self, other: Any) -> Tensor:
         """x / y.   vjp_x(g) = g / y,  vjp_y(g) = -g x / y^2."""
@@ -342,7 +371,7 @@ class Tensor(Node):
 
     def __neg__(self) -> Tensor:
         """-x.   vjp(g) = -g."""
-        return Tensor._make(-self.data, (self,), (_neg_vjp,), "neg")
+        return Tensor._make(-self.data, (self,), (_neg_vjp,), "neg", reads=())
 
     def __radd__(self, other: Any) -> Tensor:
         return self + other
@@ -371,14 +400,15 @@ class Tensor(Node):
         x, y = self.data, other.data
         if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0]:  # the common case: no batch axes
             # (ndarray.dot: for matrices, the same BLAS product as @, and cheaper to call on small ones)
-            return Tensor._make(x.dot(y), (self, other), (_matmul2_vjp_x, _matmul2_vjp_y), "@")
+            return Tensor._make(x.dot(y), (self, other), (_matmul2_vjp_x, _matmul2_vjp_y), "@",
+                                _read_by_product(self, other))
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError(f"matmul: needs arrays with at least one axis, got shapes {x.shape} and {y.shape}")
         inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
         if x.shape[-1] != inner_y:
             raise ValueError(f"matmul: shapes {x.shape} and {y.shape} do not align ({x.shape[-1]} != {inner_y})")
         return Tensor._make(_broadcasting("matmul", np.matmul, x, y), (self, other),
-                            (_matmul_vjp_x, _matmul_vjp_y), "@")
+                            (_matmul_vjp_x, _matmul_vjp_y), "@", _read_by_product(self, other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return self._coerce(other) @ self
@@ -391,7 +421,7 @@ class Tensor(Node):
 
     def exp(self) -> Tensor:
         """e^x.   vjp(g) = g e^x."""
-        return Tensor._make(np.exp(self.data), (self,), (_exp_vjp,), "exp")
+        return Tensor._make(np.exp(self.data), (self,), (_exp_vjp,), "exp", reads=())
 
     def log(self) -> Tensor:
         """ln x.   vjp(g) = g / x.   (log 0 = -inf and log of a negative = nan, as in numpy, with its warning.)"""
@@ -399,21 +429,21 @@ class Tensor(Node):
 
     def tanh(self) -> Tensor:
         """tanh x.   vjp(g) = g (1 - tanh(x)^2)."""
-        return Tensor._make(np.tanh(self.data), (self,), (_tanh_vjp,), "tanh")
+        return Tensor._make(np.tanh(self.data), (self,), (_tanh_vjp,), "tanh", reads=())
 
     def sigmoid(self) -> Tensor:
         """s(x) = 1 / (1 + e^-x).   vjp(g) = g s(x) (1 - s(x)).
 
         Computed as e^-log(1 + e^-x), whose log(1 + e^-x) numpy evaluates without overflow (logaddexp):
         exact to rounding for every x, 0 and 1 at -+1000."""
-        return Tensor._make(_sigmoid(self.data), (self,), (_sigmoid_vjp,), "sigmoid")
+        return Tensor._make(_sigmoid(self.data), (self,), (_sigmoid_vjp,), "sigmoid", reads=())
 
     def relu(self) -> Tensor:
         """max(0, x).   vjp(g) = g where x > 0, else 0 (0 at x = 0, as in PyTorch).
 
         The 0-or-1 factor is computed as sign(max(0, x)): one fast ufunc call, on small arrays and large."""
         # (0.0, not 0: numpy converts a float faster than an int)
-        return Tensor._make(np.maximum(self.data, 0.0), (self,), (_relu_vjp,), "ReLU")
+        return Tensor._make(np.maximum(self.data, 0.0), (self,), (_relu_vjp,), "ReLU", reads=())
 
     def softplus(self) -> Tensor:
         """log(1 + e^x), by numpy's logaddexp(0, x), which never overflows.   vjp(g) = g sigmoid(x)."""
@@ -435,7 +465,7 @@ class Tensor(Node):
         axis = _check_axis("sum", axis, shape)
         kept = _kept_shape(shape, axis)
         return Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g, out, x: _broadcast_to(g.reshape(kept), shape),), "sum")
+                            (lambda g, out, x: _broadcast_to(g.reshape(kept), shape),), "sum", reads=())
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`.   vjp(g) = g / n copied back, n the number of elements averaged."""
@@ -444,7 +474,7 @@ class Tensor(Node):
         kept = _kept_shape(shape, axis)
         n = self.data.size if axis is None else int(np.prod([shape[a] for a in axis]))
         return Tensor._make(self.data.mean(axis=axis, keepdims=keepdims), (self,),
-                            (lambda g, out, x: _broadcast_to(g.reshape(kept) / n, shape),), "mean")
+                            (lambda g, out, x: _broadcast_to(g.reshape(kept) / n, shape),), "mean", reads=())
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Max over `axis`.   vjp(g) = g at the position of the maximum (shared equally among ties)."""
@@ -601,7 +631,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
         return x @ weight + bias
     out = X.dot(W)  # (as in `@`: ndarray.dot is the same product, and cheaper to call on small matrices)
     out += b  # in place: `out` is a new array
-    return Tensor._make(out, (x, weight, bias), (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "linear")
+    return Tensor._make(out, (x, weight, bias), (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "linear",
+                        _read_by_product(x, weight))
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
@@ -740,29 +771,27 @@ class Function:
             out = np.asarray(out)
         if out.dtype.kind != "f":
             raise TypeError(f"{cls.__name__}.forward must return a float array, got dtype {out.dtype}")
-        result = Tensor._make(out, tuple(tensors), (), cls.__name__, _FunctionResult)
-        result = cast(_FunctionResult, result)
-        result.function, result.ctx = cls, ctx
-        return result
+        return Tensor._make(out, tuple(tensors), _JointBackward(cls, ctx), cls.__name__)
 
 
-class _FunctionResult(Tensor):
-    """The result of a `Function`: one call of its backward gives every input's gradient (a joint VJP)."""
+class _JointBackward:
+    """What a `Function`'s node holds in place of one VJP per input: its backward, one call of which gives
+    every input's gradient (a joint VJP). (The node stays a plain Tensor, so that the walk and `_make`
+    see one kind of node.)"""
 
     __slots__ = ("function", "ctx")
-    function: type[Function]
-    ctx: _Context
 
-    def _chain_rule(self, create_graph: bool = False) -> None:
-        grad = self.grad
-        if grad is None:
-            return
-        parents, cls, ctx = self.parents, self.function, self.ctx
+    def __init__(self, function: type[Function], ctx: _Context) -> None:
+        self.function, self.ctx = function, ctx
+
+    def chain_rule(self, node: Tensor, grad: Any, create_graph: bool) -> None:
+        """`Tensor._chain_rule` for a Function's node: one call of its backward for all of its inputs."""
+        parents, cls, ctx = node.parents, self.function, self.ctx
         if create_graph and not cls.differentiable_backward:
             raise RuntimeError(f"{cls.__name__}.backward works on arrays only, so backward(create_graph=True) "
                                f"cannot differentiate it again. Write it with ctx.inputs / ctx.output and ops "
                                f"that work on Tensors too, and set differentiable_backward = True")
-        ctx.inputs, ctx.output = (parents, self) if create_graph else (self.saved, self.data)
+        ctx.inputs, ctx.output = (parents, node) if create_graph else (node.saved, node.data)
         try:
             grads = cls.backward(ctx, grad)
         finally:
@@ -784,6 +813,7 @@ class _FunctionResult(Tensor):
                 g = np.zeros_like(data)
             if not create_graph:
                 # backward may hand back an array it keeps, or one array for two inputs: a leaf gets a copy
+                # of its own (the sharing rule of `Tensor._chain_rule`)
                 g = (np.asarray if parent.parents else np.array)(g, data.dtype)
             if g.shape != data.shape:
                 raise ValueError(f"{cls.__name__}.backward: gradient {i} has shape {g.shape}, "
@@ -791,7 +821,7 @@ class _FunctionResult(Tensor):
             if create_graph:
                 _add_recorded_grad(parent, g)
             else:
-                parent.grad = _accumulate_grad(parent, g, grad)
+                parent.grad = g if parent.grad is None else parent.grad + g
 
 
 class _Context:
@@ -803,8 +833,14 @@ class _Context:
 
 
 # ---- guarding the leaves' arrays between forward and backward (see Tensor's docstring) ----------
-# `_make` makes a parameter's array read-only (and remembers it in `frozen`) when a graph records it;
-# the chain-rule step that passes the parameter makes it writable again.
+# `_make` makes a parameter's array read-only (and remembers it in `frozen`) when a graph records an op
+# whose backward pass reads it; the chain-rule step that passes the parameter makes it writable again.
+
+def _read_by_product(x: Tensor, y: Tensor) -> tuple:
+    """What the backward pass of a product (x * y, x @ y, a layer's x W) reads: y to give x its gradient, and
+    x to give y its own. So the weight of a first layer, whose input needs no gradient, is not read."""
+    return ((y,) if x.requires_grad else ()) + ((x,) if y.requires_grad else ())
+
 
 def _thaw(leaf: Tensor) -> None:
     """Writable again, once a backward pass has gone past the leaf (`Tensor._chain_rule` does the same
@@ -813,26 +849,7 @@ def _thaw(leaf: Tensor) -> None:
     array.setflags(True)  # type: ignore[union-attr, call-arg]  # (numpy's stubs: keyword only)
 
 
-# ---- accumulating gradients ---------------------------------------------------------------
-
-def _accumulate_grad(parent: Tensor, g: Array, incoming: Array) -> Array:
-    """parent.grad + g: the gradient `parent` holds after this contribution (arrays).
-
-    When a gradient may share an array, and when it must be copied: the engine never changes a
-    grad in place (a sum is a new array), so interior nodes may share one array (x + y hands both
-    its incoming grad, and a view of it is fine too). A leaf's grad is its own array, because a
-    user or an optimizer may change it in place: it gets a copy when the VJP returned the incoming
-    grad itself or a view of another array (reshape, broadcast_to, a slice). (A Function's backward
-    may return arrays it keeps: `_FunctionResult` copies those for leaves first.)"""
-    if g.dtype != parent.data.dtype:
-        g = g.astype(parent.data.dtype)
-    current = parent.grad
-    if current is not None:
-        return current + g
-    if parent.parents or (g is not incoming and g.base is None):
-        return g
-    return g.copy()
-
+# ---- accumulating gradients under create_graph ------------------------------------------
 
 def _add_recorded_grad(parent: Tensor, g: Any) -> None:
     """parent.grad += g under create_graph: a recorded sum of Tensors (which are never changed in place)."""
@@ -928,7 +945,7 @@ def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
 def _linear_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
     """g summed over its rows; on arrays as ones @ g: the same sum (in another order), and on small
     matrices BLAS's matrix-vector product is several times cheaper to call than numpy's reduction."""
-    return g.sum(axis=0) if isinstance(g, Tensor) else _ones(len(g), g.dtype).dot(g)
+    return _ones(len(g), g.dtype).dot(g) if type(g) is np.ndarray else g.sum(axis=0)
 
 
 def _exp_vjp(g: Any, out: Any, x: Any) -> Any:
@@ -948,10 +965,10 @@ def _sigmoid_vjp(g: Any, out: Any, x: Any) -> Any:
 
 
 def _relu_vjp(g: Any, out: Any, x: Any) -> Any:
-    positive = out if type(out) is np.ndarray else out.data  # a constant 0/1 factor, also under create_graph
-    if positive.size > 4096 and type(g) is np.ndarray:
-        return g * (positive > 0)  # on large arrays a boolean mask is faster than sign (on small ones slower)
-    return g * np.sign(positive)
+    if type(out) is not np.ndarray:  # create_graph: the 0/1 factor is a constant
+        return g * np.sign(out.data)
+    # on large arrays a boolean mask is faster than sign (on small ones slower)
+    return g * (out > 0) if out.size > 4096 else g * np.sign(out)
 
 
 def _softplus_vjp(g: Any, out: Any, x: Any) -> Any:

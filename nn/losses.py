@@ -51,7 +51,8 @@ class SquaredError(Function):
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
         ctx.error, ctx.c = a - y, c
-        return c * np.vdot(ctx.error, ctx.error)
+        flat = ctx.error.ravel()
+        return c * flat.dot(flat)  # (the sum of squares: cheaper to call than vdot, or (e * e).sum())
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple:

@@ -51,16 +51,67 @@ def test_after_backward_an_in_place_update_works_as_always():
     np.testing.assert_allclose(w.data, np.array([1.0, -2.0]) * 0.8 ** 3)
 
 
-def test_every_leaf_of_a_deep_graph_is_writable_again_after_backward():
+def test_the_arrays_backward_reads_are_guarded_and_every_one_is_writable_again_after_backward():
     x = Tensor(np.ones((4, 3)))
     w1, b1, w2, b2 = param(np.ones((3, 5))), param(np.zeros(5)), param(np.ones((5, 1))), param(np.zeros(1))
     loss = (linear(linear(x, w1, b1).relu(), w2, b2) ** 2).mean()
-    for p in (w1, b1, w2, b2):
-        assert not p.data.flags.writeable
+    assert not w2.data.flags.writeable  # read for the first layer's gradient: d loss / d h = g w2^T
+    for p in (w1, b1, b2):  # read by nothing: a bias's gradient, or w1's (the input x needs none), is not
+        assert p.data.flags.writeable  # a function of its own value
     loss.backward()
     for p in (w1, b1, w2, b2):
         assert p.data.flags.writeable
         p.data[...] = 0.0
+
+
+def test_a_first_layer_weight_is_guarded_once_its_input_needs_a_gradient():
+    x, w, b = param(np.ones((4, 3))), param(np.ones((3, 2))), param(np.zeros(2))
+    _ = linear(x, w, b)
+    assert not w.data.flags.writeable and not x.data.flags.writeable and b.data.flags.writeable
+
+
+def _gradients(op, write):
+    """d sum(c * op(t)) / dt, with `write` applied to t's array between forward and backward (if allowed)."""
+    rng = np.random.default_rng(0)
+    t = param(rng.uniform(0.5, 1.5, (2, 3)))
+    out = op(t)
+    loss = (out * rng.normal(size=out.shape)).sum()
+    if write is not None:
+        try:
+            write(t)
+        except ValueError as err:  # refused: t's array is read by the backward pass
+            assert "read-only" in str(err)
+    loss.backward()
+    return t.grad
+
+
+UNREAD = {  # ops whose backward pass reads none of their inputs' values (only shapes, or their own result)
+    "x + c": lambda t: t + 2.0, "c - x": lambda t: 2.0 - t, "-x": lambda t: -t, "exp": lambda t: t.exp(),
+    "tanh": lambda t: t.tanh(), "sigmoid": lambda t: t.sigmoid(), "relu": lambda t: (t - 1.0).relu(),
+    "sum": lambda t: t.sum(axis=0), "mean": lambda t: t.mean(axis=1, keepdims=True),
+    "x * c": lambda t: t * np.arange(3.0), "c @ x": lambda t: np.ones((4, 2)) @ t,
+    "linear(c, x, c)": lambda t: linear(Tensor(np.ones((4, 2))), t, Tensor(np.zeros(3))),
+}
+READ = {  # ops whose input stays guarded: the backward pass reads it (or, x / c, is not declared not to)
+    "x * x": lambda t: t * t, "log": lambda t: t.log(), "x / c": lambda t: t / 2.0,
+    "reshape (a view)": lambda t: t.reshape(3, 2) * t.reshape(3, 2),
+    "transpose (a view)": lambda t: t.T ** 2, "index (a view)": lambda t: t[0] * t[0],
+}
+
+
+@pytest.mark.parametrize("op", list(UNREAD.values()) + list(READ.values()), ids=list(UNREAD) + list(READ))
+def test_writing_into_a_leaf_between_forward_and_backward_never_changes_its_gradient(op):
+    def write(t):
+        t.data *= 3.0  # in place
+    np.testing.assert_array_equal(_gradients(op, write), _gradients(op, None))
+
+
+@pytest.mark.parametrize("op", list(READ.values()), ids=list(READ))
+def test_a_leaf_whose_value_the_backward_pass_reads_is_guarded(op):
+    t = param(np.ones((2, 3)))
+    _ = op(t)
+    with pytest.raises(ValueError, match="read-only"):
+        t.data[0, 0] = 5.0
 
 
 def test_under_no_grad_nothing_is_guarded():
@@ -73,7 +124,7 @@ def test_under_no_grad_nothing_is_guarded():
 
 def test_a_forward_pass_never_backpropagated_leaves_the_way_to_change_the_leaf_in_the_message_and_docs():
     t = param([1.0])
-    _ = t * 2  # recorded, dropped
+    _ = t * t  # recorded, dropped
     with pytest.raises(ValueError, match="read-only"):
         t.data[0] = 3.0
     t.data = t.data + 2.0  # what the docstring says to do
