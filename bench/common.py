@@ -101,9 +101,14 @@ class Target:
 
 
 def ratio(results: Results, key: str, ours: str, peer: str) -> float | None:
-    """median(ours) / median(peer) for the quantity `key` (None if either failed)."""
-    a, b = results.median(ours, key), results.median(peer, key)
-    return None if a is None or b is None else a / b
+    """ours / peer for the quantity `key` (None if either failed): the median over the rounds of each
+    round's ratio, or, if some round failed (so that rounds no longer pair), median(ours) / median(peer)."""
+    a, b = results.per_round(ours, key), results.per_round(peer, key)
+    if not a or not b:
+        return None
+    if len(a) == len(b) == len(results.runs[ours]) == len(results.runs[peer]):
+        return statistics.median(x / y for x, y in zip(a, b))
+    return statistics.median(a) / statistics.median(b)
 
 
 def ratio_target(results: Results, key: str, ours: str, peer: str, limit: float, label: str = "") -> Target:

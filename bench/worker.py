@@ -1,6 +1,6 @@
 """One benchmark child process: measure one system on one workload and print the result as a JSON line.
 
-    python bench/worker.py WORKLOAD SYSTEM [--quick] [--profile]
+    python bench/worker.py WORKLOAD SYSTEM [--quick] [--profile] [--engine DIR]
 
 `run.py` starts one of these per system per round. ``--profile`` runs the measurement under
 cProfile instead and prints where the time goes (for finding what to optimise).
@@ -20,7 +20,16 @@ import sys
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmark the working tree's engine
+
+def _engine_tree() -> str:
+    """The checkout whose engine is measured: this working tree, or the one `--engine DIR` names (run.py's
+    `--baseline`). Read before the workloads are imported, since they import the engine."""
+    if "--engine" in sys.argv[:-1]:
+        return str(Path(sys.argv[sys.argv.index("--engine") + 1]).resolve())
+    return str(Path(__file__).resolve().parents[1])
+
+
+sys.path.insert(0, _engine_tree())
 
 import workloads
 
@@ -49,6 +58,7 @@ def main() -> None:
     parser.add_argument("system")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--profile", action="store_true", help="print a profile (pyinstrument, else cProfile) instead of JSON")
+    parser.add_argument("--engine", metavar="DIR", help="measure the engine of this checkout instead of this one's")
     args = parser.parse_args()
 
     workload = workloads.load(args.workload)
@@ -58,7 +68,8 @@ def main() -> None:
         importlib.import_module(module)
     # The same allocator setting for every system measured (micrograd_like no longer sets it on import):
     # glibc keeps freed memory for reuse instead of faulting it back in at every step.
-    importlib.import_module("micrograd_like").keep_freed_memory()
+    # (An engine older than `keep_freed_memory` set the same on import: a baseline may be one.)
+    getattr(importlib.import_module("micrograd_like"), "keep_freed_memory", lambda: None)()
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 

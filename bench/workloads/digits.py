@@ -19,7 +19,7 @@ from common import Check, Results, has_torch, ratio_line, ratio_target, time_lin
 TITLE = "Seed 001 digits network 64-15-10, one epoch of 119 batches of 15 (float64)"
 IMPORTS = ("numpy", "sklearn.datasets", "micrograd_like") + (("torch",) if has_torch() else ())
 SYSTEMS = ("ours", "numpy") + (("torch",) if has_torch() else ()) + ("ours, ops",)
-ROUNDS = 5
+ROUNDS = 9
 LR = 1e-3
 BATCH = 15
 
