@@ -138,7 +138,7 @@ def _depth_first(root: Any, clear_interior_grads: bool, leaves: bool) -> list:
                 push(node)
                 push(emit)
                 for parent in parents:
-                    if parent not in visited and (leaves or parent.parents):  # (a backward pass skips leaves)
+                    if parent not in visited:
                         push(parent)
             elif leaves:
                 order.append(node)

@@ -65,7 +65,10 @@ class Value(Node):
         self.op = _op
         self.label = label
         self.scope = RECORDING.scope
-        self.x, self.y = (tuple(_children) + (None, None))[:2] if recording() else (None, None)
+        if _children and (not RECORDING.off or recording()):
+            self.x, self.y = (tuple(_children) + (None, None))[:2]
+        else:  # a leaf (every constant an op wraps, first)
+            self.x = self.y = None
         self.dx = self.dy = 0.0
         self.slopes = None
 
